@@ -1,0 +1,159 @@
+/**
+ * The project's stateful NAT64 (RFC 6146 on top of the RFC 7915 translation
+ * of engine/xlat), in-process: `createTranslator(config, { clock, random })`
+ * returns a `Translator` (engine/api.ts). The pipeline itself is in
+ * engine/nat64/pipeline.ts.
+ */
+import type { Side } from '../harness/packet/types';
+import type { BibEntry, Clock, Emitted, EngineConfig, RandomInt, SessionEntry, Translator } from './api';
+import { faultFlags } from './nat64/flags';
+import { Ctx, expireDue, installStaticBib, process4, process6 } from './nat64/pipeline';
+import { Pool4 } from './nat64/pool4';
+import { Pref64Map } from './nat64/pref64';
+import { Tables } from './nat64/tables';
+
+export type { Translator } from './api';
+
+export interface TranslatorDeps {
+  clock: Clock;
+  random: RandomInt;
+  /**
+   * Called when processing a packet threw (a bug: bad input is dropped, not
+   * thrown). Default: the packet is dropped and the error counted in
+   * `internalErrors`. Tests pass a function that rethrows.
+   */
+  onInternalError?: (err: unknown, side: Side, bytes: Buffer) => void;
+}
+
+/** A Translator with a little introspection for tests and logs. */
+export interface Nat64Translator extends Translator {
+  /** Why the most recent packet that produced no translation was dropped. */
+  readonly lastDrop: string | undefined;
+  /** Exceptions caught in push/expire since creation (always 0 unless there is a bug). */
+  readonly internalErrors: number;
+}
+
+export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Nat64Translator {
+  const pool = new Pool4(config.pool4);
+  const flags = faultFlags(config.faults);
+  const pref = new Pref64Map(config.pool6, flags);
+  const faultSet: ReadonlySet<string> = new Set(config.faults);
+  const ctx: Ctx = {
+    config,
+    pref,
+    pool,
+    tables: new Tables(pool),
+    flags,
+    env: { pref, pool, flags, illegalSourcesAllowed: faultSet.has('illegal-source-translated'), translateIcmpInfo: faultSet.has('translate-icmp-info') },
+    clock: deps.clock,
+    random: deps.random,
+    xopts: { faults: faultSet },
+    adf:
+      // FAULT adf-filter-ignored / eif-filtering-broken: the configured filtering mode is not the one applied.
+      config.filtering === 'address-dependent' ? !flags.adfFilterIgnored : flags.eifFilteringBroken,
+    ms: {
+      udp: config.timeouts.udp * 1000,
+      est: config.timeouts.tcpEstablished * 1000,
+      trans: config.timeouts.tcpTransitory * 1000,
+      syn: config.timeouts.tcpIncomingSyn * 1000,
+      icmp: config.timeouts.icmp * 1000,
+    },
+    nextIpv4Id: deps.random(65536),
+    rr: 0,
+    held: 0,
+    lastDrop: undefined,
+    faultHosts: new Map(),
+  };
+  installStaticBib(ctx);
+  let internalErrors = 0;
+  let slowPath: Emitted[] = [];
+  const reorderLarge = (out: Emitted[]): Emitted[] => {
+    const due = slowPath;
+    slowPath = out.filter((e) => e.bytes.length > 1024);
+    return [...out.filter((e) => e.bytes.length <= 1024), ...due];
+  };
+  const fail = (err: unknown, side: Side, bytes: Buffer) => {
+    internalErrors++;
+    ctx.lastDrop = `internal error: ${(err as Error)?.message ?? String(err)}`;
+    deps.onInternalError?.(err, side, bytes);
+  };
+
+  return {
+    config,
+    push(side: Side, bytes: Buffer): Emitted[] {
+      const out: Emitted[] = [];
+      ctx.lastDrop = undefined;
+      try {
+        expireDue(ctx, out);
+        if (side === 6) process6(ctx, bytes, out);
+        else if (side === 4) process4(ctx, bytes, out);
+      } catch (err) {
+        fail(err, side, bytes);
+      }
+      // FAULT large-packets-reordered: packets over 1024 octets take a slow path and leave after the next push's output.
+      if (faultSet.has('large-packets-reordered')) return reorderLarge(out);
+      return out;
+    },
+    expire(): Emitted[] {
+      const out: Emitted[] = [];
+      try {
+        expireDue(ctx, out);
+      } catch (err) {
+        fail(err, 6, Buffer.alloc(0));
+      }
+      return out;
+    },
+    bib(): BibEntry[] {
+      return ctx.tables.bibSnapshot();
+    },
+    sessions(): SessionEntry[] {
+      return ctx.tables.sessionSnapshot();
+    },
+    get lastDrop() {
+      return ctx.lastDrop;
+    },
+    get internalErrors() {
+      return internalErrors;
+    },
+  };
+}
+
+/** A clock that moves only when told: `advance(ms)`. */
+export interface VirtualClock extends Clock {
+  advance(ms: number): void;
+}
+
+export function virtualClock(startMs = 0): VirtualClock {
+  let now = startMs;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      if (!(ms >= 0)) throw new RangeError(`virtual clock: cannot advance by ${ms} ms`);
+      now += ms;
+    },
+  };
+}
+
+/**
+ * A reproducible RandomInt (uniform integer in [0, n)): mulberry32 seeded
+ * with `seed`. Not for production use where ports must be unguessable; the
+ * daemon passes a crypto-backed source.
+ */
+export function seededRandom(seed: number): RandomInt {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.floor(r * n);
+  };
+}
+
+/** RandomInt from the operating system's CSPRNG (RFC 6056 wants ports hard to guess). */
+export function cryptoRandom(): RandomInt {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { randomInt } = require('crypto') as typeof import('crypto');
+  return (n: number) => (n <= 1 ? 0 : randomInt(n));
+}

@@ -1,0 +1,79 @@
+/**
+ * The named faults of engine/faults.ts that the RFC 6146 half honours, read
+ * once from the config into booleans so the per-packet code tests a field,
+ * not a list. Every use of a flag in engine/nat64 is a small branch marked
+ * `// FAULT <name>`.
+ */
+export interface FaultFlags {
+  addressDependentMapping: boolean;
+  noPortPreservationRange: boolean;
+  noPortParity: boolean;
+  noPairedPooling: boolean;
+  predictablePorts: boolean;
+  noHairpin: boolean;
+  hairpinWrongSource: boolean;
+  eifFilteringBroken: boolean;
+  adfFilterIgnored: boolean;
+  acceptInboundWithoutBib: boolean;
+  translateNonglobalWkp: boolean;
+  acceptPref64Source: boolean;
+  noStaticBib: boolean;
+  icmpIdNotTranslated: boolean;
+  udpNoRefresh: boolean;
+  inboundRefresh: boolean;
+  icmpErrorRefresh: boolean;
+  unknownProtocolForwarded: boolean;
+  // Faults added with the addressing and header-translation suites.
+  embedOctetsReversed: boolean;
+  extractOctetsReversed: boolean;
+  embedReservedBitsSet: boolean;
+  nonzeroSuffixRejected: boolean;
+  replySourceFromSession: boolean;
+  pref64PrefixUnchecked: boolean;
+  poolDestinationUnchecked: boolean;
+  ipv4IdZero: boolean;
+  igmpTranslated: boolean;
+  payloadAlg: boolean;
+}
+
+/** Fault name -> flag. The names are the ones listed in engine/faults.ts. */
+export const FLAG_OF: Readonly<Record<string, keyof FaultFlags>> = {
+  'address-dependent-mapping': 'addressDependentMapping',
+  'no-port-preservation-range': 'noPortPreservationRange',
+  'no-port-parity': 'noPortParity',
+  'no-paired-pooling': 'noPairedPooling',
+  'predictable-ports': 'predictablePorts',
+  'no-hairpin': 'noHairpin',
+  'hairpin-wrong-source': 'hairpinWrongSource',
+  'eif-filtering-broken': 'eifFilteringBroken',
+  'adf-filter-ignored': 'adfFilterIgnored',
+  'accept-inbound-without-bib': 'acceptInboundWithoutBib',
+  'translate-nonglobal-wkp': 'translateNonglobalWkp',
+  'accept-pref64-source': 'acceptPref64Source',
+  'no-static-bib': 'noStaticBib',
+  'icmp-id-not-translated': 'icmpIdNotTranslated',
+  'udp-no-refresh': 'udpNoRefresh',
+  'inbound-refresh': 'inboundRefresh',
+  'icmp-error-refresh': 'icmpErrorRefresh',
+  'unknown-protocol-forwarded': 'unknownProtocolForwarded',
+  'embed-octets-reversed': 'embedOctetsReversed',
+  'extract-octets-reversed': 'extractOctetsReversed',
+  'embed-reserved-bits-set': 'embedReservedBitsSet',
+  'nonzero-suffix-rejected': 'nonzeroSuffixRejected',
+  'reply-source-from-session': 'replySourceFromSession',
+  'pref64-prefix-unchecked': 'pref64PrefixUnchecked',
+  'pool4-destination-unchecked': 'poolDestinationUnchecked',
+  'ipv4-id-zero': 'ipv4IdZero',
+  'igmp-translated': 'igmpTranslated',
+  'payload-alg': 'payloadAlg',
+};
+
+export function faultFlags(faults: readonly string[]): FaultFlags {
+  const f = {} as FaultFlags;
+  for (const k of Object.values(FLAG_OF)) f[k] = false;
+  for (const name of faults) {
+    const k = FLAG_OF[name];
+    if (k) f[k] = true;
+  }
+  return f;
+}

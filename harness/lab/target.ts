@@ -1,0 +1,91 @@
+/**
+ * What a case needs from a NAT64 under test, and the interface every target
+ * (in-process engine, engine daemon on TUN, TAYGA, Jool, an external device)
+ * offers the runner. A case never talks to a target directly: it sends and
+ * receives packets through a LabSession.
+ */
+import type { FilteringMode, Pool4Entry, StaticBibEntry, Timeouts, BibEntry, SessionEntry } from '../../engine/api';
+import type { Side } from '../packet/types';
+
+/** Settings a case asks for; anything left out is the target's default lab configuration. */
+export interface TargetNeeds {
+  pool6?: string;
+  pool4?: Pool4Entry[];
+  filtering?: FilteringMode;
+  staticBib?: StaticBibEntry[];
+  timeouts?: Partial<Timeouts>;
+  /** The case advances time instantly (virtual clock) instead of waiting. */
+  virtualClock?: boolean;
+  /** The case reads the BIB and session tables. */
+  readState?: boolean;
+}
+
+/** Which knobs a target can turn; a case whose needs exceed them is na with the reason. */
+export interface Capabilities {
+  /** Prefix lengths the target can be configured with (RFC 6052 lengths). */
+  pool6Lengths: number[];
+  /** Whether the well-known prefix 64:ff9b::/96 can be used. */
+  wellKnownPrefix: boolean;
+  pool4: boolean;
+  /** Filtering modes the target can be set to. */
+  filtering: FilteringMode[];
+  staticBib: boolean;
+  timeouts: boolean;
+  virtualClock: boolean;
+  readState: boolean;
+}
+
+/** What the case can rely on once the session is open. */
+export interface EffectiveConfig {
+  pool6: string;
+  pool4: Pool4Entry[];
+  filtering: FilteringMode;
+  staticBib: StaticBibEntry[];
+  timeouts: Timeouts;
+}
+
+/** A packet seen leaving the target, with the time it was captured. */
+export interface Captured {
+  side: Side;
+  bytes: Buffer;
+  /** Microseconds since the Unix epoch (on a virtual clock, the clock's time). */
+  timeUs: number;
+}
+
+export interface LabSession {
+  readonly config: EffectiveConfig;
+  /** Inject a packet into the target on a side. */
+  send(side: Side, bytes: Buffer): Promise<void>;
+  /**
+   * Everything the target emits (either side) until `quietMs` pass with
+   * nothing new, or `maxMs` in all. In-process targets answer at once.
+   */
+  collect(opts?: { quietMs?: number; maxMs?: number }): Promise<Captured[]>;
+  /** Microseconds on the session's clock (virtual or real). */
+  nowUs(): number;
+  /** Move a virtual clock forward; only when capabilities.virtualClock. */
+  advance?(ms: number): Promise<Captured[]>;
+  /** Read the BIB and session tables; only when capabilities.readState. */
+  state?(): Promise<{ bib: BibEntry[]; sessions: SessionEntry[] }>;
+  close(): Promise<void>;
+}
+
+export interface TargetDescription {
+  name: string;
+  version: string;
+  /** Configuration as the report should show it (base config; per-case overrides are recorded per case). */
+  config: Record<string, unknown>;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  describe(): Promise<TargetDescription>;
+  /** Configure the target for one case and return a session; throws NotApplicable when needs cannot be met. */
+  open(needs: TargetNeeds): Promise<LabSession>;
+  /** Release everything (processes, namespaces, devices). Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+/** The target cannot meet a precondition of the case: the case (or check) is na, with this reason. */
+export class NotApplicable extends Error {}

@@ -1,0 +1,69 @@
+/**
+ * The conformance case model. A case sends crafted packets through a lab
+ * session and records one check per requirement it verifies; the runner
+ * turns those into results, evidence and a pcap.
+ */
+import type { Expectation } from '../packet/compare';
+import type { Packet, Side } from '../packet/types';
+import type { BibEntry, SessionEntry } from '../../engine/api';
+import type { EffectiveConfig, TargetNeeds } from '../lab/target';
+
+/** A packet the case sent or saw, with its place in the case's evidence. */
+export interface Seen {
+  index: number;
+  side: Side;
+  direction: 'sent' | 'received';
+  packet: Packet;
+  bytes: Buffer;
+  timeUs: number;
+}
+
+/** What came out of the target after one injection (or clock advance). */
+export interface Exchange {
+  sent?: Seen;
+  out4: Seen[];
+  out6: Seen[];
+}
+
+export interface CaseContext {
+  /** The configuration the target runs this case with (pool6, pool4, filtering, timeouts). */
+  readonly config: EffectiveConfig;
+  /** Send a packet into a side and collect what comes out on both sides. */
+  send(side: Side, packet: Packet | Buffer): Promise<Exchange>;
+  /** Move the target's virtual clock; the case is na on a target without one. */
+  advance(ms: number): Promise<Exchange>;
+  /** Read BIB and sessions; the case is na on a target that cannot show them. */
+  state(): Promise<{ bib: BibEntry[]; sessions: SessionEntry[] }>;
+  /**
+   * Compare a packet field by field with an expectation and record the
+   * result as one check per requirement id. `observed` undefined (no packet
+   * where one was required) fails.
+   */
+  expectPacket(requirements: string | string[], label: string, observed: Seen | undefined, expected: Expectation): boolean;
+  /** Record a yes/no check with a one-line detail. */
+  expect(requirements: string | string[], label: string, ok: boolean, detail: string, packets?: Seen[]): boolean;
+  /** Record what the target does for a MAY requirement (reported, never scored). */
+  behaviour(requirement: string, label: string, detail: string, packets?: Seen[]): void;
+  /** Record a requirement this case cannot check on this target, with the reason. */
+  naCheck(requirements: string | string[], label: string, reason: string): void;
+  /** The whole case cannot run on this target: throws, the case is na with this reason. */
+  na(reason: string): never;
+  /** A line of explanation for the report. */
+  note(text: string): void;
+}
+
+export interface CaseDef {
+  /** Unique, stable, kebab-case within the suite (the full id is `suite/id`). */
+  id: string;
+  suite: string;
+  title: string;
+  /** Every requirement id the case records a check for. */
+  requirements: string[];
+  /** Target settings the case needs; a target that cannot meet them makes the case na. */
+  needs?: TargetNeeds;
+  run(t: CaseContext): Promise<void>;
+}
+
+export function caseKey(c: { suite: string; id: string }): string {
+  return `${c.suite}/${c.id}`;
+}

@@ -1,0 +1,3 @@
+import type { CaseDef } from '../../harness/runner/case';
+
+export const cases: CaseDef[] = [];

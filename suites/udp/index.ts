@@ -1,0 +1,5 @@
+import type { CaseDef } from '../../harness/runner/case';
+import { sessionCases } from './sessions';
+import { timerCases } from './timers';
+
+export const cases: CaseDef[] = [...sessionCases, ...timerCases];
