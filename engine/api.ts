@@ -32,7 +32,7 @@ export interface StaticBibEntry {
 /** Timeouts in seconds (RFC 6146 §4 names and bounds). */
 export interface Timeouts {
   udp: number; // UDP_DEFAULT 300, minimum UDP_MIN 120
-  tcpEstablished: number; // TCP_EST 7440, minimum 7440
+  tcpEstablished: number; // TCP_EST 7200, minimum 7200 (+ TCP_TRANS after the probe = RFC 5382's 2 h 4 min)
   tcpTransitory: number; // TCP_TRANS 240, minimum 240
   tcpIncomingSyn: number; // TCP_INCOMING_SYN 6
   icmp: number; // ICMP_DEFAULT 60

@@ -42,13 +42,13 @@ export const DEFAULT_PORTS: Readonly<Record<Protocol, PortRange>> = {
 };
 
 /**
- * Defaults. tcpEstablished is 7440 s (2 h 4 min, the RFC 5382 REQ-5 figure)
- * as the project's api.ts asks, not RFC 6146's TCP_EST of 7200 s; both
- * satisfy RFC 6146 ("MUST NOT be less than TCP_EST").
+ * Defaults: RFC 6146 §4's values. tcpEstablished is TCP_EST (2 h): the
+ * session lifetime "SHOULD be set to TCP_EST", and the probe-then-TRANS step
+ * on expiry adds TCP_TRANS, which gives RFC 5382's 2 h 4 min.
  */
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   udp: RFC6146.UDP_DEFAULT,
-  tcpEstablished: 7440,
+  tcpEstablished: RFC6146.TCP_EST,
   tcpTransitory: RFC6146.TCP_TRANS,
   tcpIncomingSyn: RFC6146.TCP_INCOMING_SYN,
   icmp: RFC6146.ICMP_DEFAULT,

@@ -34,6 +34,20 @@ export interface FaultFlags {
   ipv4IdZero: boolean;
   igmpTranslated: boolean;
   payloadAlg: boolean;
+  // Faults added with the udp, icmp-query and hairpinning suites.
+  udpBibOutboundOnly: boolean;
+  dynamicBibKept: boolean;
+  udpShortLifetime: boolean;
+  icmpShortLifetime: boolean;
+  // Faults added with the mapping and filtering suites.
+  sourceOutsidePool4: boolean;
+  portOverloading: boolean;
+  nondeterministicCollision: boolean;
+  protocolIndependentEim: boolean;
+  protocolIndependentEif: boolean;
+  portDependentFiltering: boolean;
+  adfPerHost: boolean;
+  staticBibExpires: boolean;
 }
 
 /** Fault name -> flag. The names are the ones listed in engine/faults.ts. */
@@ -66,6 +80,18 @@ export const FLAG_OF: Readonly<Record<string, keyof FaultFlags>> = {
   'ipv4-id-zero': 'ipv4IdZero',
   'igmp-translated': 'igmpTranslated',
   'payload-alg': 'payloadAlg',
+  'udp-bib-outbound-only': 'udpBibOutboundOnly',
+  'dynamic-bib-kept': 'dynamicBibKept',
+  'udp-short-lifetime': 'udpShortLifetime',
+  'icmp-short-lifetime': 'icmpShortLifetime',
+  'source-outside-pool4': 'sourceOutsidePool4',
+  'port-overloading': 'portOverloading',
+  'nondeterministic-collision': 'nondeterministicCollision',
+  'protocol-independent-eim': 'protocolIndependentEim',
+  'protocol-independent-eif': 'protocolIndependentEif',
+  'port-dependent-filtering': 'portDependentFiltering',
+  'adf-per-host': 'adfPerHost',
+  'static-bib-expires': 'staticBibExpires',
 };
 
 export function faultFlags(faults: readonly string[]): FaultFlags {

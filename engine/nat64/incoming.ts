@@ -200,8 +200,10 @@ export function incoming4(env: IncomingEnv, p: Packet, bytes: Buffer | undefined
   if (protocol === PROTO.ICMP) {
     const icmp = p.icmpv4;
     if (!icmp) return drop('ICMPv4 header missing');
-    if (icmp.type === 8 || icmp.type === 0 || (env.translateIcmpInfo && [13, 14, 15, 16, 17, 18].includes(icmp.type))) {
-      const id = icmp.id ?? 0;
+    // The RFC 7915 half's fault translate-icmp-info: every non-error type becomes a query; types without an
+    // identifier field (router discovery, unknown types) take the first half of their second word.
+    if (icmp.type === 8 || icmp.type === 0 || (env.translateIcmpInfo && ![3, 4, 5, 6, 11, 12].includes(icmp.type))) {
+      const id = icmp.id ?? ((icmp.rest ?? 0) >>> 16);
       return { kind: 'flow', tuple: { proto: 'icmp', src: h.src, sport: id, dst: h.dst, dport: id }, z4: h.src, pkt: p };
     }
     if (![3, 11, 12].includes(icmp.type)) return drop(`ICMPv4 type ${icmp.type} is not translated (RFC 7915 §4.2)`);
@@ -213,6 +215,7 @@ export function incoming4(env: IncomingEnv, p: Packet, bytes: Buffer | undefined
     return { kind: 'error', tuple: t, z4: t.src, pkt: p };
   }
   // IGMP is single-hop (RFC 7915 §4.2): silently dropped rather than answered with protocol unreachable.
-  if (protocol === 2) return drop('IGMP is not translated (RFC 7915 §4.2)');
+  // FAULT igmp-translated: IGMP goes on like any other protocol.
+  if (protocol === 2 && !env.flags.igmpTranslated) return drop('IGMP is not translated (RFC 7915 §4.2)');
   return { kind: 'unknown-protocol', protocol, z4: h.src, pkt: p };
 }

@@ -8,6 +8,30 @@
  *   5. handling hairpinning              (hairpin below)
  *
  * Everything a step needs is in `Ctx`; the functions never read globals.
+ *
+ * Choices where RFC 6146 leaves room (MAY / "if policy permits"):
+ * - Inbound UDP without a BIB entry, inbound ICMP queries without one, and
+ *   packets refused by Address-Dependent Filtering are dropped silently: the
+ *   optional ICMPv4 errors (type 3, 3/1, 3/13) are not sent, which keeps the
+ *   pool addresses quiet to scans. The SHOULD errors are sent: ICMPv6 1/3 on
+ *   allocation failure, ICMPv6 1/4 and ICMPv4 3/2 for other protocols, and
+ *   ICMPv4 3/3 with the stored SYN when a V4 INIT session expires.
+ * - Inbound packets refresh sessions (§3.5.1 "sets (or resets)"); the §5.3
+ *   option not to is not taken.
+ * - Paired pooling spans all three BIBs; when the host's address has no
+ *   free port the packet is dropped (RFC 7857 §4) rather than spilling over.
+ * - Under ADF an inbound SYN from an address the host has a session with is
+ *   not "unsolicited": it is forwarded like under EIF (V4 INIT, TCP_TRANS).
+ * - ICMP errors from the IPv4 side keep their sender visible: the outer
+ *   source is the Pref64 representation of the router (RFC 7915 §4, RFC
+ *   5508 REQ-4c fixes only the destination), not the session's remote.
+ * - Strict RFC 6052 §3.1 under the Well-Known Prefix, also for the outer
+ *   source of ICMP errors from non-global routers (RFC 7915 §4.1's MAY for
+ *   troubleshooting is not taken); 192.0.0.170/171 stay allowed (RFC 7050).
+ *
+ * Not implemented yet: fragments (dropped; RFC 6146 §3.4 MUST handle them,
+ * with FRAGMENT_MIN), ICMP error rate limiting, per-host resource limits
+ * beyond the cap on held SYNs, the "drop externally initiated TCP" policy.
  */
 import { decode, encode } from '../../harness/packet/codec';
 import type { Packet, Side } from '../../harness/packet/types';
@@ -22,6 +46,7 @@ import { Pref64Map } from './pref64';
 import { Bib, Session, Tables, bibKey6 } from './tables';
 import { Lifetime, OnExpiry, TcpState, tcpOnExpiry, tcpStep } from './tcp-state';
 import { XlatMap, XlatResult, to4, to6 } from './xlat';
+import { algRewrite } from './alg-fault';
 
 /** Held IPv4 SYNs (TCP_INCOMING_SYN) are capped so SYN floods cannot exhaust memory (RFC 6146 §5.3). */
 export const MAX_HELD_SYNS = 4096;
@@ -84,6 +109,18 @@ function deliver(ctx: Ctx, out: Out, r: XlatResult): Packet | undefined {
 /** Step 2 helper: a new dynamic BIB entry for (X',x), (T,t) chosen per §3.5.1.1 / §3.5.2.3 / §3.5.3. */
 function newBib(ctx: Ctx, proto: Protocol, v6: string, v6port: number, key6: string): Bib | undefined {
   const { pool, tables, flags } = ctx;
+  if (flags.portOverloading && proto !== 'icmp') {
+    // FAULT port-overloading: the source port is kept on the host's (or the first) pool address even when another IPv6 source holds that (T,t).
+    const paired = tables.pairedAddr(v6);
+    const addr = paired >= 0 ? paired : 0;
+    pool.take(addr, proto, v6port);
+    return tables.addBib(proto, v6, v6port, addr, v6port, false, key6);
+  }
+  if (flags.protocolIndependentEim && proto !== 'icmp') {
+    // FAULT protocol-independent-eim: a new TCP (UDP) entry takes the (T,t) of the same (X',x) in the UDP (TCP) BIB.
+    const twin = tables.bib6(proto === 'tcp' ? 'udp' : 'tcp', key6);
+    if (twin && pool.take(twin.addr, proto, twin.v4port)) return tables.addBib(proto, v6, v6port, twin.addr, twin.v4port, false, key6);
+  }
   let addrs: number[];
   if (flags.noPairedPooling) {
     // FAULT no-paired-pooling: each new entry takes the next address round robin, whatever the host already has.
@@ -114,12 +151,31 @@ function key6Of(ctx: Ctx, t: Tuple): string {
 }
 
 function lifetimeOf(ctx: Ctx, proto: Protocol): number {
+  // FAULT udp-short-lifetime / icmp-short-lifetime: a fixed 60 s / 30 s whatever the configured timeout.
+  if (proto === 'udp' && ctx.flags.udpShortLifetime) return 60_000;
+  if (proto === 'icmp' && ctx.flags.icmpShortLifetime) return 30_000;
   return proto === 'udp' ? ctx.ms.udp : proto === 'icmp' ? ctx.ms.icmp : ctx.ms.trans;
+}
+
+/** FAULT nondeterministic-collision helper: another IPv6 host has a BIB entry with the same source port. */
+function portHeldByOther(ctx: Ctx, t: Tuple): boolean {
+  for (const b of ctx.tables.bibs(t.proto)) if (b.v6port === t.sport && b.v6 !== t.src) return true;
+  return false;
+}
+
+/** FAULT protocol-independent-eim helper: the same (X',x) has a live session in the other of the TCP/UDP BIBs. */
+function twinAlive(ctx: Ctx, s: Session, now: number): boolean {
+  const b = s.bib;
+  if (!b || b.proto === 'icmp') return false;
+  const twin = ctx.tables.bib6(b.proto === 'tcp' ? 'udp' : 'tcp', b.key6);
+  return !!twin && [...twin.sessions.values()].some((x) => !x.dead && x.expires > now);
 }
 
 /** Whether inbound traffic from W to `bib` passes the filter (RFC 6146 §3.5.1 / §3.5.3, RFC 4787 §5). */
 function filterAllows(ctx: Ctx, bib: Bib, w: string): boolean {
   if (!ctx.adf) return true; // Endpoint-Independent Filtering: the BIB entry is enough
+  // FAULT adf-per-host: a session of any mapping of the same IPv6 host toward W opens this mapping too.
+  if (ctx.flags.adfPerHost) return (['tcp', 'udp', 'icmp'] as Protocol[]).some((p) => [...ctx.tables.bibs(p)].some((b) => b.v6 === bib.v6 && b.remotes.has(w)));
   return bib.remotes.has(w); // Address-Dependent Filtering: a session towards W must exist
 }
 
@@ -153,8 +209,14 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   const { tables } = ctx;
   const t = inc.tuple;
   const z4 = inc.z4;
-  const key6 = key6Of(ctx, t);
+  let key6 = key6Of(ctx, t);
   let bib = tables.bib6(t.proto, key6);
+  if (!bib && ctx.flags.nondeterministicCollision) {
+    // FAULT nondeterministic-collision: once another host holds the source port, this host's mappings become per destination.
+    const perDst = `${key6}|${t.dst}`;
+    bib = tables.bib6(t.proto, perDst);
+    if (bib || portHeldByOther(ctx, t)) key6 = perDst;
+  }
   const rport = t.proto === 'icmp' ? 0 : t.dport;
   let session = bib ? tables.session(bib, z4, rport) : undefined;
   const now = ctx.clock.now();
@@ -249,14 +311,23 @@ function anyHostOf(ctx: Ctx, addr: number): string | undefined {
 function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buffer | undefined): Forward | undefined {
   const { tables } = ctx;
   const t = inc.tuple; // (W,w) -> (T,t)
-  const addr = ctx.pool.indexOf(t.dst);
-  const bib = tables.bib4(t.proto, addr, t.dport);
+  let addr = ctx.pool.indexOf(t.dst);
+  // FAULT pool4-destination-unchecked: a destination outside pool4 is matched by port alone.
+  if (addr < 0 && ctx.flags.poolDestinationUnchecked) addr = ctx.pool.addresses.findIndex((_, i) => !!tables.bib4(t.proto, i, t.dport));
+  // FAULT udp-bib-outbound-only: dynamic UDP BIB entries are never found from the IPv4 side.
+  const found = tables.bib4(t.proto, addr, t.dport);
+  const bib = ctx.flags.udpBibOutboundOnly && found && t.proto === 'udp' && !found.isStatic ? undefined : found;
   const w = t.src;
   const rport = t.proto === 'icmp' ? 0 : t.sport;
   const y6 = ctx.pref.embed(w);
   const now = ctx.clock.now();
 
   if (!bib) {
+    if (ctx.flags.protocolIndependentEif && t.proto !== 'icmp') {
+      // FAULT protocol-independent-eif: a (T,t) held only in the other protocol's BIB admits this protocol too.
+      const twin = tables.bib4(t.proto === 'tcp' ? 'udp' : 'tcp', addr, t.dport);
+      if (twin) return { outer: { src: y6, sport: t.sport, dst: twin.v6, dport: twin.v6port } };
+    }
     if (ctx.flags.acceptInboundWithoutBib && t.proto !== 'tcp') {
       // FAULT accept-inbound-without-bib: deliver to some host bound to T, port/identifier unchanged.
       const host = anyHostOf(ctx, addr);
@@ -289,7 +360,8 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   }
 
   let session = tables.session(bib, w, rport);
-  const allowed = filterAllows(ctx, bib, w);
+  // FAULT port-dependent-filtering: without a session to exactly (W,w) the packet is filtered, in either mode.
+  const allowed = filterAllows(ctx, bib, w) && !(ctx.flags.portDependentFiltering && !session);
 
   if (t.proto === 'tcp') {
     const f = inc.tcp!;
@@ -337,7 +409,9 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   if (t.proto === 'icmp') {
     return { outer: { src: y6, dst: bib.v6, ...(ctx.flags.icmpIdNotTranslated ? {} : { icmpId: bib.v6port }) }, bib };
   }
-  return { outer: { src: y6, sport: t.sport, dst: bib.v6, dport: bib.v6port }, bib };
+  // FAULT reply-source-from-session: the source is the address the host once sent to (suffix and all), not one computed from W.
+  const src = ctx.flags.replySourceFromSession && session ? session.y6 : y6;
+  return { outer: { src, sport: t.sport, dst: bib.v6, dport: bib.v6port }, bib };
 }
 
 /** FAULT inbound-refresh: a filtered packet still extends every session of the mapping. */
@@ -388,7 +462,8 @@ function unknown6(ctx: Ctx, inc: Extract<Incoming, { kind: 'unknown-protocol' }>
 
 function unknown4(ctx: Ctx, inc: Extract<Incoming, { kind: 'unknown-protocol' }>, bytes: Buffer, out: Out): void {
   const h = inc.pkt.ipv4!;
-  if (ctx.flags.unknownProtocolForwarded) {
+  // FAULT igmp-translated: IGMP takes the forwarding path below like any other protocol.
+  if (ctx.flags.unknownProtocolForwarded || (ctx.flags.igmpTranslated && inc.protocol === 2)) {
     // FAULT unknown-protocol-forwarded: delivered to some host bound to the pool address.
     const addr = ctx.pool.indexOf(h.dst);
     const host = ctx.faultHosts.get(addr) ?? anyHostOf(ctx, addr);
@@ -428,14 +503,18 @@ export function process6(ctx: Ctx, bytes: Buffer, out: Out): void {
     case 'error': {
       const fwd = inc.kind === 'flow' ? update6(ctx, inc, bytes, out) : error6(ctx, inc); // steps 2-3
       if (!fwd) return;
-      fwd.outer.ipv4Id = nextId(ctx);
+      // FAULT source-outside-pool4: the translated packet leaves from an address that is not in pool4.
+      if (ctx.flags.sourceOutsidePool4 && inc.kind === 'flow') fwd.outer.src = '203.0.113.254';
+      // FAULT ipv4-id-zero: every translated packet gets Identification 0, DF or not.
+      fwd.outer.ipv4Id = ctx.flags.ipv4IdZero ? 0 : nextId(ctx);
       const p4 = deliver(ctx, out, to4(pkt, fwd.outer, fwd.inner, ctx.xopts)); // step 4
       if (!p4) return;
       if (ctx.pool.indexOf(p4.ipv4!.dst) >= 0) {
         hairpin(ctx, p4, inc, fwd, out); // step 5
         return;
       }
-      emit(out, 4, p4);
+      // FAULT payload-alg: an ALG rewrites address literals in the payload.
+      emit(out, 4, ctx.flags.payloadAlg ? algRewrite(pkt, p4, (a) => ctx.pref.embed(a)) : p4);
     }
   }
 }
@@ -452,12 +531,16 @@ function hairpin(ctx: Ctx, p4: Packet, from: Incoming, fwd: Forward, out: Out): 
     dropped(ctx, 'hairpin packet dropped');
     return;
   }
+  // §3.8: the packet is processed as if it had arrived on the IPv4 interface, so the second pass reads it
+  // as it would be on the wire (a translation result may leave computed fields such as Protocol unset).
+  const bytes4 = encode(p4);
+  p4 = decode(bytes4);
   const inc = incoming4(ctx.env, p4, undefined);
   if (inc.kind !== 'flow' && inc.kind !== 'error') {
     dropped(ctx, `hairpin: ${'reason' in inc ? inc.reason : inc.kind}`);
     return;
   }
-  const fwd6 = inc.kind === 'flow' ? update4(ctx, inc, encode(p4)) : error4(ctx, inc, p4.ipv4!.src);
+  const fwd6 = inc.kind === 'flow' ? update4(ctx, inc, bytes4) : error4(ctx, inc, p4.ipv4!.src);
   if (!fwd6) return;
   if (ctx.flags.hairpinWrongSource && from.kind === 'flow' && fwd.bib) {
     // FAULT hairpin-wrong-source: the receiver sees the sender's IPv6 transport address instead of [P::T]:t.
@@ -485,7 +568,8 @@ export function process4(ctx: Ctx, bytes: Buffer, out: Out): void {
       const fwd = inc.kind === 'flow' ? update4(ctx, inc, bytes) : error4(ctx, inc, pkt.ipv4!.src); // steps 2-3
       if (!fwd) return;
       const p6 = deliver(ctx, out, to6(pkt, fwd.outer, fwd.inner, ctx.xopts)); // step 4
-      if (p6) emit(out, 6, p6);
+      // FAULT payload-alg: an ALG rewrites address literals (and DNS A records) in the payload.
+      if (p6) emit(out, 6, ctx.flags.payloadAlg ? algRewrite(pkt, p6, (a) => ctx.pref.embed(a)) : p6);
     }
   }
 }
@@ -512,8 +596,16 @@ export function expireDue(ctx: Ctx, out: Out): void {
     if (!due.length) return;
     for (const s of due) {
       if (s.dead) continue;
+      if (ctx.flags.protocolIndependentEim && twinAlive(ctx, s, now)) {
+        // FAULT protocol-independent-eim: one mapping for TCP and UDP: a session lives on while the other protocol still uses (X',x).
+        ctx.tables.setExpiry(s, now + lifetimeOf(ctx, s.proto));
+        continue;
+      }
       if (s.proto !== 'tcp') {
-        ctx.tables.removeSession(s);
+        // FAULT dynamic-bib-kept: the dynamic BIB entry outlives its last session.
+        ctx.tables.removeSession(s, ctx.flags.dynamicBibKept);
+        // FAULT static-bib-expires: a manual entry goes with its last session like a dynamic one.
+        if (ctx.flags.staticBibExpires && s.bib?.isStatic && s.bib.sessions.size === 0) ctx.tables.removeBib(s.bib);
         continue;
       }
       switch (tcpOnExpiry(s.state as TcpState)) {

@@ -181,8 +181,11 @@ export class Tables {
     b.remotes.set(s.z4, (b.remotes.get(s.z4) ?? 0) + 1);
   }
 
-  /** Remove a session; a dynamic BIB entry left without sessions goes with it (RFC 6146 §3.1). */
-  removeSession(s: Session): void {
+  /**
+   * Remove a session; a dynamic BIB entry left without sessions goes with it (RFC 6146 §3.1).
+   * `keepBib` only for FAULT dynamic-bib-kept.
+   */
+  removeSession(s: Session, keepBib = false): void {
     s.dead = true;
     const b = s.bib;
     if (!b) {
@@ -199,7 +202,7 @@ export class Tables {
       if (n <= 0) b.remotes.delete(s.z4);
       else b.remotes.set(s.z4, n);
     }
-    if (b.sessions.size === 0 && !b.isStatic) this.removeBib(b);
+    if (b.sessions.size === 0 && !b.isStatic && !keepBib) this.removeBib(b);
   }
 
   /** Set a session's lifetime to `expires` (ms on the engine clock). */

@@ -28,6 +28,9 @@ export const XLAT_FAULTS = [
   'illegal-source-translated',
   'icmp-error-dscp-zero',
   'icmp-error-storm',
+  // Added with the header-translation suite.
+  'total-length-counts-ipv6-header',
+  'igmp-translated',
 ] as const;
 
 export type XlatFault = (typeof XLAT_FAULTS)[number];

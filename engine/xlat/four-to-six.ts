@@ -81,7 +81,8 @@ export function translate4to6(pkt: Packet, map: XlatMap, opts: XlatOptions): Xla
   const fragmented = h.mf === true || (h.fragOffset ?? 0) > 0;
   const protocol = h.protocol ?? upperProtocolOf(pkt);
 
-  if (protocol === IGMP && !hasFault(opts, 'translate-icmp-info')) {
+  // FAULT igmp-translated: IGMP is forwarded like any other protocol.
+  if (protocol === IGMP && !hasFault(opts, 'translate-icmp-info') && !hasFault(opts, 'igmp-translated')) {
     return drop('untranslatable-icmp', 'RFC 7915 §4.2: IGMP is single-hop (7915-4.2-igmp-drop)');
   }
   let outType: number | undefined;

@@ -137,5 +137,7 @@ export function translate6to4(pkt: Packet, map: XlatMap, opts: XlatOptions): Xla
   if (hasFault(opts, 'df-always-set')) ipv4.df = true;
   if (hasFault(opts, 'df-never-set')) ipv4.df = false;
   if (hasFault(opts, 'ext-headers-not-skipped') && exts.length) ipv4.totalLength = size + chain.skippedLength;
+  // FAULT total-length-counts-ipv6-header: Total Length = Payload Length + 40 (the IPv6 header size) instead of + 20.
+  if (hasFault(opts, 'total-length-counts-ipv6-header')) ipv4.totalLength = (h.payloadLength ?? size - 20) + 40;
   return { kind: 'ok', packet: out };
 }

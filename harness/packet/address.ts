@@ -6,7 +6,35 @@
 
 export class AddressError extends Error {}
 
+/**
+ * Parsed addresses by text. The translator's hot path turns the same few
+ * thousand addresses into bytes over and over; parsing is regex work, a copy
+ * of 4 or 16 bytes is not. Bounded: cleared when it grows past the limit.
+ */
+const CACHE_LIMIT = 16384;
+const cache4 = new Map<string, Buffer>();
+const cache6 = new Map<string, Buffer>();
+
+function cached(cache: Map<string, Buffer>, text: string, parse: (t: string) => Buffer): Buffer {
+  let b = cache.get(text);
+  if (!b) {
+    b = parse(text);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, b);
+  }
+  // A copy, so a caller that writes into the result cannot corrupt the cache.
+  return Buffer.from(b);
+}
+
 export function parseIPv4(text: string): Buffer {
+  return cached(cache4, text, parseIPv4Text);
+}
+
+export function parseIPv6(text: string): Buffer {
+  return cached(cache6, text, parseIPv6Text);
+}
+
+function parseIPv4Text(text: string): Buffer {
   const parts = text.split('.');
   if (parts.length !== 4) throw new AddressError(`not an IPv4 address: "${text}"`);
   const out = Buffer.alloc(4);
@@ -21,7 +49,7 @@ export function formatIPv4(bytes: Uint8Array, offset = 0): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
-export function parseIPv6(text: string): Buffer {
+function parseIPv6Text(text: string): Buffer {
   const bad = () => new AddressError(`not an IPv6 address: "${text}"`);
   let s = text;
   const zone = s.indexOf('%');
@@ -83,6 +111,7 @@ export function formatIPv6(bytes: Uint8Array, offset = 0): string {
 }
 
 export function isIPv4(text: string): boolean {
+  if (cache4.has(text)) return true;
   try {
     parseIPv4(text);
     return true;
@@ -92,6 +121,7 @@ export function isIPv4(text: string): boolean {
 }
 
 export function isIPv6(text: string): boolean {
+  if (cache6.has(text)) return true;
   try {
     parseIPv6(text);
     return true;

@@ -3,18 +3,24 @@ import { formatIPv4, parseIPv4 } from './address';
 import { internetChecksum } from './checksum';
 import { IPv4Header, IPv4Option } from './types';
 
-export function encodeIPv4Options(options: IPv4Option[] | undefined): Buffer {
+/**
+ * Option bytes, padded with EOL to a word boundary unless `pad` is false
+ * (the caller set the header length, so the bytes go out exactly as listed:
+ * that is how a decoded header cut short inside its options re-encodes).
+ */
+export function encodeIPv4Options(options: IPv4Option[] | undefined, pad = true): Buffer {
   if (!options || options.length === 0) return Buffer.alloc(0);
   const parts: Buffer[] = [];
   for (const o of options) {
-    if (o.type === 0 || o.type === 1) {
-      parts.push(Buffer.from([o.type]));
+    if (o.type === 0 || o.type === 1 || o.bare) {
+      parts.push(Buffer.from([o.type & 0xff]));
       continue;
     }
     const data = o.data ?? Buffer.alloc(0);
     parts.push(Buffer.from([o.type & 0xff, (o.length ?? data.length + 2) & 0xff]), data);
   }
   const raw = Buffer.concat(parts);
+  if (!pad) return raw;
   // The header length counts 32-bit words, so options end on a word boundary (EOL padding).
   const padded = Buffer.alloc(Math.ceil(raw.length / 4) * 4);
   raw.copy(padded);
@@ -33,7 +39,7 @@ export function decodeIPv4Options(buf: Buffer, start: number, end: number, notes
     }
     if (i + 1 >= end) {
       notes.push(`ipv4: option ${type} at offset ${i - start} has no length octet`);
-      out.push({ type, data: Buffer.alloc(0), length: 0 });
+      out.push({ type, bare: true });
       // Re-encoding writes two octets where one was seen; the note says the bytes were malformed.
       break;
     }
@@ -51,7 +57,7 @@ export function decodeIPv4Options(buf: Buffer, start: number, end: number, notes
 
 /** Header bytes with the checksum computed unless set; `payloadLength` drives totalLength unless set. */
 export function encodeIPv4Header(h: IPv4Header, protocol: number, payloadLength: number): Buffer {
-  const options = encodeIPv4Options(h.options);
+  const options = encodeIPv4Options(h.options, h.ihl === undefined);
   const hdrLen = 20 + options.length;
   const b = Buffer.alloc(hdrLen);
   b[0] = ((h.version ?? 4) << 4) | ((h.ihl ?? hdrLen / 4) & 0x0f);

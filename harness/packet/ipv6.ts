@@ -20,21 +20,23 @@ export function isExtensionProtocol(proto: number): boolean {
   return EXT_KIND[proto] !== undefined;
 }
 
-function encodeTlvOptions(options: IPv6Option[] | undefined): Buffer {
+/** TLV bytes, padded to whole 8-octet units unless `pad` is false (hdrExtLen set by the caller). */
+function encodeTlvOptions(options: IPv6Option[] | undefined, pad = true): Buffer {
   const parts: Buffer[] = [];
   for (const o of options ?? []) {
-    if (o.type === 0) {
-      parts.push(Buffer.from([0]));
+    if (o.type === 0 || o.bare) {
+      parts.push(Buffer.from([o.type & 0xff]));
       continue;
     }
     const data = o.data ?? Buffer.alloc(0);
     parts.push(Buffer.from([o.type & 0xff, (o.length ?? data.length) & 0xff]), data);
   }
   let raw = Buffer.concat(parts);
+  if (!pad) return raw;
   // Options plus the 2 leading octets must fill whole 8-octet units: pad with Pad1 or PadN.
-  const pad = (8 - ((raw.length + 2) % 8)) % 8;
-  if (pad === 1) raw = Buffer.concat([raw, Buffer.from([0])]);
-  else if (pad > 1) raw = Buffer.concat([raw, Buffer.from([1, pad - 2]), Buffer.alloc(pad - 2)]);
+  const n = (8 - ((raw.length + 2) % 8)) % 8;
+  if (n === 1) raw = Buffer.concat([raw, Buffer.from([0])]);
+  else if (n > 1) raw = Buffer.concat([raw, Buffer.from([1, n - 2]), Buffer.alloc(n - 2)]);
   return raw;
 }
 
@@ -50,7 +52,7 @@ function decodeTlvOptions(buf: Buffer, start: number, end: number, notes: string
     }
     if (i + 1 >= end) {
       notes.push(`${where}: option ${type} has no length octet`);
-      out.push({ type, data: Buffer.alloc(0), length: 0 });
+      out.push({ type, bare: true });
       break;
     }
     const length = buf[i + 1];
@@ -80,10 +82,10 @@ export function encodeExtension(e: ExtensionHeader, next: number): Buffer {
   if (e.kind === 'routing') {
     const data = e.data ?? Buffer.alloc(4);
     body = Buffer.concat([Buffer.from([e.routingType ?? 0, e.segmentsLeft ?? 0]), data]);
-    const pad = (8 - ((body.length + 2) % 8)) % 8;
-    if (pad) body = Buffer.concat([body, Buffer.alloc(pad)]);
+    const n = (8 - ((body.length + 2) % 8)) % 8;
+    if (n && e.hdrExtLen === undefined) body = Buffer.concat([body, Buffer.alloc(n)]);
   } else {
-    body = encodeTlvOptions(e.options);
+    body = encodeTlvOptions(e.options, e.hdrExtLen === undefined);
   }
   const hdrExtLen = e.hdrExtLen ?? (body.length + 2) / 8 - 1;
   return Buffer.concat([Buffer.from([nh, hdrExtLen & 0xff]), body]);

@@ -22,17 +22,19 @@ export function decodeUDP(buf: Buffer, off: number, end: number, notes: string[]
   return h;
 }
 
-export function encodeTCPOptions(options: TCPOption[] | undefined): Buffer {
+/** Option bytes, padded with EOL to a word boundary unless `pad` is false (data offset set by the caller). */
+export function encodeTCPOptions(options: TCPOption[] | undefined, pad = true): Buffer {
   const parts: Buffer[] = [];
   for (const o of options ?? []) {
-    if (o.kind === 0 || o.kind === 1) {
-      parts.push(Buffer.from([o.kind]));
+    if (o.kind === 0 || o.kind === 1 || o.bare) {
+      parts.push(Buffer.from([o.kind & 0xff]));
       continue;
     }
     const data = o.data ?? Buffer.alloc(0);
     parts.push(Buffer.from([o.kind & 0xff, (o.length ?? data.length + 2) & 0xff]), data);
   }
   const raw = Buffer.concat(parts);
+  if (!pad) return raw;
   const padded = Buffer.alloc(Math.ceil(raw.length / 4) * 4);
   raw.copy(padded);
   return padded;
@@ -50,7 +52,7 @@ const FLAG_BITS: [keyof TCPFlags, number][] = [
 ];
 
 export function encodeTCP(h: TCPHeader, payload: Buffer): Buffer {
-  const options = encodeTCPOptions(h.options);
+  const options = encodeTCPOptions(h.options, h.dataOffset === undefined);
   const hdrLen = 20 + options.length;
   const b = Buffer.alloc(hdrLen);
   // A TCP segment with no flags at all is rarely what a caller means; SYN is the default, as in Scapy.
@@ -59,7 +61,7 @@ export function encodeTCP(h: TCPHeader, payload: Buffer): Buffer {
   b.writeUInt16BE(h.dport & 0xffff, 2);
   b.writeUInt32BE((h.seq ?? 0) >>> 0, 4);
   b.writeUInt32BE((h.ack ?? 0) >>> 0, 8);
-  b[12] = (((h.dataOffset ?? hdrLen / 4) & 0x0f) << 4) | (((h.reserved ?? 0) & 7) << 1) | (flags.ns ? 1 : 0);
+  b[12] = (((h.dataOffset ?? Math.ceil(hdrLen / 4)) & 0x0f) << 4) | (((h.reserved ?? 0) & 7) << 1) | (flags.ns ? 1 : 0);
   b[13] = FLAG_BITS.reduce((acc, [name, bit]) => (flags[name] ? acc | bit : acc), 0);
   b.writeUInt16BE((h.window ?? 65535) & 0xffff, 14);
   b.writeUInt16BE((h.checksum ?? 0) & 0xffff, 16);
@@ -80,7 +82,7 @@ function decodeTCPOptions(buf: Buffer, start: number, end: number, notes: string
     }
     if (i + 1 >= end) {
       notes.push(`tcp: option ${kind} has no length octet`);
-      out.push({ kind, length: 0, data: Buffer.alloc(0) });
+      out.push({ kind, bare: true });
       break;
     }
     const length = buf[i + 1];

@@ -16,6 +16,8 @@ export interface IPv4Option {
   data?: Buffer;
   /** Length octet as sent; computed as data.length + 2 when left out. */
   length?: number;
+  /** Only the type octet is there (it was the header's last octet): malformed, encoded as that one octet. */
+  bare?: boolean;
 }
 
 export interface IPv4Header {
@@ -45,6 +47,8 @@ export interface IPv6Option {
   type: number;
   data?: Buffer;
   length?: number;
+  /** Only the type octet is there (it was the header's last octet): malformed, encoded as that one octet. */
+  bare?: boolean;
 }
 
 export interface HopByHopHeader {
@@ -127,6 +131,8 @@ export interface TCPOption {
   kind: number;
   data?: Buffer;
   length?: number;
+  /** Only the type octet is there (it was the header's last octet): malformed, encoded as that one octet. */
+  bare?: boolean;
 }
 
 export interface TCPHeader {

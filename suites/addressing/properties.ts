@@ -38,12 +38,13 @@ export const propertyCases: CaseDef[] = [
       const ex = o4 ? await t.send(4, udpReply4(o4)) : undefined;
       const back = ex ? single(ex.out6) : undefined;
       if (!o4) t.note('nothing was translated outbound, so there is no mapping to answer through');
-      t.expectPacket('7915-4.6-translate', `${S4}'s reply to the pool address leaves as IPv6 to ${CLIENT}`, back, {
-        ipv6: { version: 6, dst: CLIENT },
-        udp: { dport: 40000 },
+      const composed = embed(t.config.pool6, S4);
+      // §4.6 "MUST be translated": into IPv6 addressed per §6, i.e. from S4's representation to the host.
+      t.expectPacket('7915-4.6-translate', `${S4}'s reply to the pool address leaves as IPv6 from ${composed} to ${CLIENT}`, back, {
+        ipv6: { version: 6, src: composed, dst: CLIENT },
+        udp: { sport: 7, dport: 40000 },
       });
       t.expectPacket('6146-3.5.4-reversible', `the reply comes from ${dst}, the address the client sent to`, back, { ipv6: { src: dst } });
-      const composed = embed(t.config.pool6, S4);
       t.expectPacket(['6146-3.5.4-rfc6052-default', '7915-6-rfc6052'], `the reply source is the RFC 6052 §2.3 composition ${composed}`, back, {
         ipv6: { src: composed },
       });

@@ -1,3 +1,4 @@
 import type { CaseDef } from '../../harness/runner/case';
+import { hairpinCases } from './cases';
 
-export const cases: CaseDef[] = [];
+export const cases: CaseDef[] = hairpinCases;

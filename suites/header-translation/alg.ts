@@ -64,14 +64,16 @@ function h323Connect(f: Flow): Buffer {
   return Buffer.concat([Buffer.from('03000030088200010728', 'hex'), v4(S4), Buffer.from([0x06, 0xb8]), v4(f.T), Buffer.from(` h323-ID bob@${S4} for ${f.T}`)]);
 }
 
+/** An AAAA query from the IPv6-only client (a NAT-PT DNS-ALG would turn it into an A query, RFC 2766 §4.1). */
 function dnsQuery(): Buffer {
-  return dnsPacket.encode({ type: 'query', id: 0x6464, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 's4.nat64lab.test' }] });
+  return dnsPacket.encode({ type: 'query', id: 0x6464, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'AAAA', name: 's4.nat64lab.test' }] });
 }
 
+/** An answer carrying an A record (to an A query of the same client); a DNS-ALG would rewrite it into AAAA. */
 function dnsAnswer(): Buffer {
   return dnsPacket.encode({
     type: 'response',
-    id: 0x6464,
+    id: 0x6465,
     flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
     questions: [{ type: 'A', name: 's4.nat64lab.test' }],
     answers: [{ type: 'A', name: 's4.nat64lab.test', ttl: 300, data: S4 }],
@@ -101,7 +103,7 @@ export const algCases: CaseDef[] = [
           setupFailed(t, [id], `the ${app.name} request is translated`, ex);
           continue;
         }
-        t.expectPacket(id, `${app.name} request to port ${app.port}: payload unchanged (${up.length} octets)`, flow.out, { udp: { length: 8 + up.length }, payload: up });
+        t.expectPacket(id, `${app.name} ${app.name === 'DNS' ? 'AAAA query' : 'request'} to port ${app.port}: payload unchanged (${up.length} octets)`, flow.out, { udp: { length: 8 + up.length }, payload: up });
         const down = app.down(flow);
         const r = await t.send(4, udpIn(flow, down));
         t.expectPacket(id, `${app.name} ${app.name === 'DNS' ? 'answer with an A record' : 'response with IPv4 literals'}: payload unchanged (${down.length} octets)`, one(r.out6), {

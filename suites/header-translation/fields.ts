@@ -90,6 +90,8 @@ export const fieldCases: CaseDef[] = [
     title: 'Protocol / Next Header: UDP 17 and TCP 6 are copied, ICMP 1 and ICMPv6 58 swap, both directions',
     requirements: ['6146-3.6.1-proto', '7915-5.1-protocol', '7915-4.1-next-header', '7915-5.5-forward-all', '7915-4.5-forward-all'],
     async run(t) {
+      // 7915 §4.5/§5.5 "forward all transport protocols" is scored here on the protocols a stateful NAT64
+      // carries; for the others RFC 6146 §3.4 prevails (summary conflict 2), checked in protocols.ts.
       const up = ['6146-3.6.1-proto', '7915-5.1-protocol', '7915-5.5-forward-all'];
       const down = ['6146-3.6.1-proto', '7915-4.1-next-header', '7915-4.5-forward-all'];
 

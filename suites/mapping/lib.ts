@@ -141,6 +141,19 @@ export async function establish(t: CaseContext, syn6: Packet, out: Seen): Promis
   return { synack, ack };
 }
 
+/**
+ * The client's RST for a connection opened with `syn6`: RFC 6146 §3.5.2.2
+ * moves an ESTABLISHED session to TRANS and sets its lifetime to exactly
+ * TCP_TRANS (V6 INIT only promises "at least TCP_TRANS").
+ */
+export async function reset6(t: CaseContext, syn6: Packet): Promise<Exchange> {
+  const s = syn6.tcp!;
+  return t.send(6, {
+    ipv6: { src: syn6.ipv6!.src, dst: syn6.ipv6!.dst, hopLimit: 64 },
+    tcp: { sport: s.sport, dport: s.dport, seq: (s.seq ?? 0) + 1, ack: 5001, flags: { rst: true, ack: true }, window: 0 },
+  });
+}
+
 /** A server's IPv6 form under the session's Pref64 (re-exported for the cases). */
 export { v6 };
 

@@ -6,6 +6,7 @@
  * Every probe is itself traffic, so each lifetime question gets its own flow.
  */
 import { LAB } from '../../harness/lab/addressing';
+import type { Expectation } from '../../harness/packet/compare';
 import type { CaseContext, CaseDef, Seen } from '../../harness/runner/case';
 import { only, v6 } from '../lib/flows';
 import { Opened, SUITE, answer, emitted, mappingOf, openFlow, reachedClient, s, whatCameOut } from './lib';
@@ -36,10 +37,27 @@ function timeline(t: CaseContext): (at: number) => Promise<void> {
   };
 }
 
+interface Probed {
+  ok: boolean;
+  detail: string;
+  packets: Seen[];
+  /** The single packet delivered to the IPv6 side, if any. */
+  delivered?: Seen;
+  /** What a reply through the live session looks like on side 6 (RFC 6146 §3.6.1). */
+  expected: Expectation;
+}
+
 /** Probe a session with a server reply and say whether it reached the client. */
-async function probe(t: CaseContext, f: Opened & { out: Seen }, label: string): Promise<{ ok: boolean; detail: string; packets: Seen[] }> {
-  const ex = await answer(t, f.out, Buffer.from(label));
-  return { ok: reachedClient(ex, f), detail: whatCameOut(ex), packets: emitted(ex) };
+async function probe(t: CaseContext, f: Opened & { out: Seen }, label: string): Promise<Probed> {
+  const payload = Buffer.from(label);
+  const ex = await answer(t, f.out, payload);
+  return {
+    ok: reachedClient(ex, f),
+    detail: whatCameOut(ex),
+    packets: emitted(ex),
+    delivered: only(ex.out6),
+    expected: { ipv6: { src: v6(t, f.flow.server), dst: f.flow.client }, udp: { sport: f.flow.dport, dport: f.flow.sport }, payload },
+  };
 }
 
 /** A STUN Binding Error Response (RFC 8489 §6, ERROR-CODE 400 Bad Request): a "go away" reply (RFC 7857 §7.1). */
@@ -72,11 +90,11 @@ export const timerCases: CaseDef[] = [
       // RFC 6146 §4 UDP_MIN, RFC 4787 REQ-5: never less than 2 min, so a reply after 115 s idle passes.
       await at(115);
       const pa = await probe(t, a, 'after 115 s');
-      t.expect(['6146-3.5.1-lifetime-min', '4787-4.3-req5-2min'], 'reply after 115 s of idleness still reaches the client', pa.ok, pa.detail, pa.packets);
+      t.expectPacket(['6146-3.5.1-lifetime-min', '4787-4.3-req5-2min'], 'reply after 115 s of idleness still reaches the client', pa.delivered, pa.expected);
       // RFC 6146 §3.5.1 SHOULD UDP_DEFAULT (5 min), RFC 4787 REQ-5 RECOMMENDED 5 min: a reply after 295 s passes.
       await at(295);
       const pb = await probe(t, b, 'after 295 s');
-      t.expect(['6146-3.5.1-lifetime-default', '4787-4.3-req5c-5min'], 'reply after 295 s of idleness still reaches the client', pb.ok, pb.detail, pb.packets);
+      t.expectPacket(['6146-3.5.1-lifetime-default', '4787-4.3-req5c-5min'], 'reply after 295 s of idleness still reaches the client', pb.delivered, pb.expected);
     },
   },
   {
@@ -94,7 +112,7 @@ export const timerCases: CaseDef[] = [
       const at = timeline(t);
       await at(118);
       const pa = await probe(t, a, 'after 118 s');
-      t.expect(['6146-3.5.1-lifetime-min', '4787-4.3-req5-2min'], 'configured at 120 s, a reply after 118 s idle still reaches the client', pa.ok, pa.detail, pa.packets);
+      t.expectPacket(['6146-3.5.1-lifetime-min', '4787-4.3-req5-2min'], 'configured at 120 s, a reply after 118 s idle still reaches the client', pa.delivered, pa.expected);
       await at(125);
       const pb = await probe(t, b, 'after 125 s');
       const took = pb.ok ? 'no: a reply after 125 s idle was still delivered (the setting did not shorten the lifetime)' : 'yes: a reply after 125 s idle was dropped';
@@ -115,7 +133,7 @@ export const timerCases: CaseDef[] = [
       if (!opened(t, this.requirements, flows)) return;
       await t.advance(s(115));
       const p = await probe(t, flows[0], 'dns after 115 s');
-      t.expect('6146-3.5.1-lifetime-min', 'reply from port 53 after 115 s idle still reaches the client', p.ok, p.detail, p.packets);
+      t.expectPacket('6146-3.5.1-lifetime-min', 'reply from port 53 after 115 s idle still reaches the client', p.delivered, p.expected);
       t.behaviour(
         '4787-4.3-req5a-shorter',
         'shorter lifetime for a well-known destination port',
@@ -146,12 +164,11 @@ export const timerCases: CaseDef[] = [
       t.note(`second outbound packet at ${0.6 * L} s: ${whatCameOut(again)} (mapping ${m0.addr}:${m0.port}${same ? ' reused' : ' not reused'})`);
       await at(1.2 * L);
       const p = await probe(t, f, 'after refresh');
-      t.expect(
+      t.expectPacket(
         ids,
         `after an outbound packet at ${0.6 * L} s, a reply at ${1.2 * L} s (beyond the ${L} s lifetime from the first packet) still reaches the client`,
-        p.ok,
-        p.detail,
-        p.packets,
+        p.delivered,
+        p.expected,
       );
     },
   },

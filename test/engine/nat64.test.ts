@@ -93,7 +93,7 @@ describe('engine config (parseEngineConfig)', () => {
     expect(c.pool4.map((e) => e.address)).to.deep.equal([...LAB.pool4]);
     expect(c.pool4[0].ports).to.deep.equal({ tcp: { min: 1, max: 65535 }, udp: { min: 1, max: 65535 }, icmp: { min: 0, max: 65535 } });
     expect(c.filtering).to.equal('endpoint-independent');
-    expect(c.timeouts).to.deep.equal({ udp: 300, tcpEstablished: 7440, tcpTransitory: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 });
+    expect(c.timeouts).to.deep.equal({ udp: 300, tcpEstablished: 7200, tcpTransitory: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 });
     expect(c.faults).to.deep.equal([]);
     expect(c.staticBib).to.deep.equal([]);
   });
@@ -183,7 +183,7 @@ describe('engine NAT64 (RFC 6146)', () => {
       expect(synack.ipv6).to.include({ src: embed(P, S4), dst: C6 });
       expect(synack.tcp).to.include({ sport: 80, dport: 50000 });
       expect(l.x.sessions()[0].state).to.equal('ESTABLISHED');
-      expect(l.x.sessions()[0].expires).to.equal(l.clock.now() + 7440_000);
+      expect(l.x.sessions()[0].expires).to.equal(l.clock.now() + 7200_000);
       one(l.x.push(6, tcp6(C6, 50000, S4, 80, { ack: true, psh: true })), 4, l.x);
       one(l.x.push(4, tcp4(S4, 80, T, t, { ack: true })), 6, l.x);
       // FIN from each side, then the both-FIN state with TCP_TRANS.
@@ -641,7 +641,7 @@ describe('engine NAT64 (RFC 6146)', () => {
       const t = syn.tcp!.sport;
       l.clock.advance(239_000);
       one(l.x.push(4, tcp4(S4, 80, T, t, { syn: true, ack: true })), 6, l.x);
-      l.clock.advance(7440_000);
+      l.clock.advance(7200_000);
       const probe = one(l.x.expire(), 6, l.x);
       expect(probe.tcp).to.include({ seq: 0, ack: 0, sport: 80, dport: 50000 });
       expect(probe.tcp!.flags).to.deep.include({ ack: true, syn: false, fin: false, rst: false });
@@ -661,6 +661,65 @@ describe('engine NAT64 (RFC 6146)', () => {
       l2.clock.advance(240_000);
       l2.x.expire();
       expect(l2.x.sessions()).to.deep.equal([]);
+    });
+  });
+
+  describe('TCP state machine (RFC 6146 §3.5.2.2)', () => {
+    function established(l: Lab): { T: string; t: number } {
+      const syn = one(l.x.push(6, tcp6(C6, 50000, S4, 80, { syn: true })), 4, l.x);
+      const T = syn.ipv4!.src;
+      const t = syn.tcp!.sport;
+      one(l.x.push(4, tcp4(S4, 80, T, t, { syn: true, ack: true })), 6, l.x);
+      return { T, t };
+    }
+
+    it('V6 INIT: a RST from the IPv4 side is forwarded and the state stays V6 INIT', () => {
+      const l = lab();
+      const syn = one(l.x.push(6, tcp6(C6, 50000, S4, 80, { syn: true })), 4, l.x);
+      one(l.x.push(4, tcp4(S4, 80, syn.ipv4!.src, syn.tcp!.sport, { rst: true, ack: true })), 6, l.x);
+      expect(l.x.sessions()[0].state).to.equal('V6 INIT');
+    });
+
+    it('simultaneous open from V6 INIT: a bare inbound SYN establishes', () => {
+      const l = lab();
+      const syn = one(l.x.push(6, tcp6(C6, 50000, S4, 80, { syn: true })), 4, l.x);
+      const p = one(l.x.push(4, tcp4(S4, 80, syn.ipv4!.src, syn.tcp!.sport, { syn: true })), 6, l.x);
+      expect(p.tcp!.flags).to.include({ syn: true, ack: false });
+      expect(l.x.sessions()[0].state).to.equal('ESTABLISHED');
+    });
+
+    it('V4 INIT (EIF): the IPv6 host answering with RST is forwarded, state unchanged', () => {
+      const l = lab();
+      const { T, t } = established(l);
+      one(l.x.push(4, tcp4(S4b, 6000, T, t, { syn: true })), 6, l.x);
+      one(l.x.push(6, tcp6(C6, 50000, S4b, 6000, { rst: true, ack: true })), 4, l.x);
+      expect(l.x.sessions().find((s) => s.v4.dst === S4b)!.state).to.equal('V4 INIT');
+    });
+
+    it('outbound FIN first: V6 FIN RCV keeps TCP_EST, then the inbound FIN drops the lifetime to TCP_TRANS', () => {
+      const l = lab();
+      const { T, t } = established(l);
+      one(l.x.push(6, tcp6(C6, 50000, S4, 80, { fin: true, ack: true })), 4, l.x);
+      expect(l.x.sessions()[0].state).to.equal('V6 FIN RCV');
+      l.clock.advance(600_000);
+      one(l.x.push(4, tcp4(S4, 80, T, t, { ack: true })), 6, l.x); // half-close may last
+      expect(l.x.sessions()[0].expires).to.equal(l.clock.now() + 7200_000);
+      one(l.x.push(4, tcp4(S4, 80, T, t, { fin: true, ack: true })), 6, l.x);
+      expect(l.x.sessions()[0]).to.include({ state: 'V6 FIN + V4 FIN RCV', expires: l.clock.now() + 240_000 });
+      one(l.x.push(6, tcp6(C6, 50000, S4, 80, { ack: true })), 4, l.x);
+      l.clock.advance(240_000);
+      l.x.expire();
+      none(l.x.push(4, tcp4(S4, 80, T, t, { fin: true, ack: true })));
+    });
+
+    it('a non-SYN from a new remote to a TCP mapping is forwarded under EIF without creating a session', () => {
+      const l = lab();
+      const { T, t } = established(l);
+      one(l.x.push(4, tcp4(S4b, 6000, T, t, { ack: true })), 6, l.x);
+      expect(l.x.sessions()).to.have.length(1);
+      const adf = lab({ filtering: 'address-dependent' });
+      const m = established(adf);
+      none(adf.x.push(4, tcp4(S4b, 6000, m.T, m.t, { ack: true })));
     });
   });
 

@@ -96,14 +96,41 @@ export function makeRng(seed: number): Rng {
   return rng;
 }
 
-/** The seed for a test run: `PACKET_SEED` from the environment when set, else a fresh one. */
+/** The seed every run uses unless told otherwise, so `npm test` and CI are repeatable. */
+export const DEFAULT_SEED = 6146;
+
+/**
+ * The seed for a test run: `PACKET_SEED=<n>` replays a run, `PACKET_SEED=random`
+ * explores with a fresh seed (printed on failure); unset, the fixed default.
+ */
 export function seedFromEnv(): number {
   const env = process.env.PACKET_SEED;
+  if (env === 'random') return (Date.now() ^ Math.floor(Math.random() * 0x100000000)) >>> 0;
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (Number.isInteger(n)) return n >>> 0;
   }
-  return (Date.now() ^ Math.floor(Math.random() * 0x100000000)) >>> 0;
+  return DEFAULT_SEED;
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the tests
+
+/** JSON of a packet with Buffers as hex, for failure messages. */
+export function show(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+      return `<${Buffer.from((v as { data: number[] }).data).toString('hex')}>`;
+    }
+    return v;
+  });
+}
+
+/** Every decode note of a packet and of the packets quoted in it (those prefixed "quote: "). */
+export function allNotes(p: Packet): string[] {
+  const out = [...(p.notes ?? [])];
+  for (const q of [p.icmpv4?.quote, p.icmpv6?.quote]) if (q) out.push(...allNotes(q).map((n) => `quote: ${n}`));
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -306,7 +333,9 @@ function genTlvOptions(rng: Rng, mode: GenMode, where: 'hop-by-hop' | 'destinati
   const out: IPv6Option[] = [];
   const count = rng.int(0, 4);
   for (let k = 0; k < count; k++) {
-    const choice = rng.int(0, mode === 'valid' ? 4 : 6);
+    // tshark 4.0 raises an exception on some RFC 4727 experimental options, so valid packets
+    // (which the tshark cross-check reads) carry only the registered ones.
+    const choice = rng.int(0, mode === 'valid' ? 2 : 6);
     switch (choice) {
       case 0:
         out.push({ type: 0 }); // Pad1
@@ -912,7 +941,8 @@ export function generateBrokenPacket(rng: Rng, defect: Defect = rng.pick(DEFECTS
     case 'short-ipv4-total-length': {
       const p = valid({ family: 4 });
       const hdrLen = ipHeaderLength(encode(p));
-      p.ipv4!.totalLength = rng.int(0, hdrLen - 1);
+      // Not 0: Wireshark reads a total length of 0 as a TSO capture (the length is then the frame's).
+      p.ipv4!.totalLength = rng.int(1, hdrLen - 1);
       return { packet: p, defect, detail: `ipv4.totalLength ${p.ipv4!.totalLength} < header length ${hdrLen}` };
     }
     case 'short-ipv4-ihl': {
@@ -924,8 +954,9 @@ export function generateBrokenPacket(rng: Rng, defect: Defect = rng.pick(DEFECTS
     case 'udp-length-mismatch': {
       const p = valid({ upper: 'udp' });
       const actual = 8 + (p.payload?.length ?? 0);
-      // Longer than the datagram: Wireshark flags "Bad length value"; shorter than 8 is "Bad length" too.
-      p.udp!.length = rng.bool(0.7) ? rng.int(actual + 1, 0xffff) : rng.int(0, 7);
+      // Longer than the datagram, or shorter than the UDP header. Not 0: over IPv6 that is a
+      // jumbogram's UDP length (RFC 2675), which dissectors take as "see the IPv6 length".
+      p.udp!.length = rng.bool(0.7) ? rng.int(actual + 1, 0xffff) : rng.int(1, 7);
       return { packet: p, defect, detail: `udp.length ${p.udp!.length}, datagram ${actual}` };
     }
     case 'short-tcp-data-offset': {
