@@ -273,6 +273,8 @@ describe(`tshark cross-check (seed ${SEED})`, function () {
 
     const failures: string[] = [];
     let good = 0;
+    let extensions = 0;
+    let extensionsVerified = 0;
     reports.forEach((r, i) => {
       const d = decode(bytes[i]);
       const problems = problemTokens(r, d);
@@ -283,12 +285,19 @@ describe(`tshark cross-check (seed ${SEED})`, function () {
         ['tcp', !!d.tcp],
         ['icmp', !!d.icmpv4],
         ['icmpv6', !!d.icmpv6],
-        ['icmp.ext', !!(d.icmpv4?.extensions ?? d.icmpv6?.extensions)],
       ];
       for (const [f, present] of outer) {
         if (!present) continue;
         if (r.status[f][0] === CK_GOOD) good++;
         else problems.push(`${f}.checksum.status ${r.status[f][0] ?? 'absent'} (want ${CK_GOOD}, good)`);
+      }
+      // tshark 4.0 does not always dissect an RFC 4884 extension structure (not after a Parameter
+      // Problem, nor after a quoted ICMP message); where it does, its checksum must be good.
+      if (d.icmpv4?.extensions ?? d.icmpv6?.extensions) {
+        extensions++;
+        const st = r.status['icmp.ext'][0];
+        if (st === CK_GOOD) extensionsVerified++;
+        else if (st !== undefined) problems.push(`icmp.ext.checksum.status ${st} (want ${CK_GOOD}, good)`);
       }
       if (problems.length) failures.push(`${problems.join(', ')}\n${describeFrame(r, bytes[i], packets[i])}`);
     });
@@ -296,6 +305,7 @@ describe(`tshark cross-check (seed ${SEED})`, function () {
       expect.fail(`${failures.length} of ${reports.length} valid frames flagged (replay with PACKET_SEED=${SEED})\n${command}\n\n${failures.slice(0, 8).join('\n\n')}`);
     }
     expect(good).to.be.greaterThan(300);
+    console.log(`      (${good} outer checksums verified good by tshark; RFC 4884 extension checksums: ${extensionsVerified} of ${extensions} verified)`);
   });
 
   it('broken packets: each defect is flagged at its own frame and nowhere else', () => {
