@@ -1,6 +1,7 @@
 /**
  * Property tests of the codec (harness/packet/codec.ts) over seeded random
- * packets from ./generate. The seed is printed on failure; replay a run with
+ * packets from ./generate. The seed (a fixed default unless PACKET_SEED is set;
+ * PACKET_SEED=random explores) is printed on failure; replay a run with
  * `PACKET_SEED=<seed> npx mocha dist/test/packet/roundtrip.test.js`.
  *
  * Contracts checked:

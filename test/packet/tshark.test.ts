@@ -8,7 +8,10 @@
  *    for exactly the defect put in.
  *
  * Without tshark on PATH the suite is skipped, unless CI is set: CI must run
- * the cross-check, so there it fails. Seeded: replay with PACKET_SEED=<seed>.
+ * the cross-check, so there it fails. Seeded (generate.ts DEFAULT_SEED unless
+ * PACKET_SEED=<n> replays a run or PACKET_SEED=random explores); the seed is
+ * printed in the suite title and on failure. TSHARK=<path> picks the binary,
+ * KEEP_PCAP=1 keeps the captures.
  *
  * tshark 4.0 preference names (from `tshark -G defaultprefs`): ip / udp / tcp
  * `.check_checksum` (off by default); ICMP and ICMPv6 checksums are always
