@@ -46,6 +46,13 @@ export interface EngineConfig {
   staticBib: StaticBibEntry[];
   filtering: FilteringMode;
   timeouts: Timeouts;
+  /**
+   * RFC 7915 §4.1 / §5.1: the TOS / Traffic Class octet is copied by default;
+   * 'zero' is the administrator's option to clear it.
+   */
+  trafficClass: 'copy' | 'zero';
+  /** Next-hop MTUs of the two interfaces and lowest-ipv6-mtu (RFC 7915 §4, default 1280). */
+  mtu: { ipv6: number; ipv4: number; lowestIpv6: number };
   /** Deliberate defects, to prove that conformance cases can fail (see engine/faults.ts). */
   faults: string[];
 }

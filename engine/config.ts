@@ -69,7 +69,7 @@ const TIMEOUT_MIN: Record<keyof Timeouts, { min: number; why: string }> = {
 /** At most this many pool4 addresses (a /16); beyond that the tables would be silly for a lab engine. */
 const MAX_POOL4_ADDRESSES = 65536;
 
-const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'faults'] as const;
+const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'trafficClass', 'mtu', 'faults'] as const;
 const FILTERING: readonly FilteringMode[] = ['endpoint-independent', 'address-dependent'];
 
 type Raw = Record<string, unknown>;
@@ -334,5 +334,34 @@ export function parseEngineConfig(raw: unknown, source = 'config'): EngineConfig
     });
   }
 
-  return { pool6, pool4, staticBib, filtering, timeouts, faults };
+  let trafficClass: 'copy' | 'zero' = 'copy';
+  if (obj.trafficClass !== undefined) {
+    if (obj.trafficClass !== 'copy' && obj.trafficClass !== 'zero') {
+      throw new ConfigError(`${source}.trafficClass: ${show(obj.trafficClass)} is not a choice; use "copy" (RFC 7915 default) or "zero"`);
+    }
+    trafficClass = obj.trafficClass;
+  }
+
+  return { pool6, pool4, staticBib, filtering, timeouts, trafficClass, mtu: parseMtu(obj.mtu, `${source}.mtu`), faults };
+}
+
+/**
+ * Next-hop MTUs: IPv6 links carry at least 1280 octets (RFC 8200 §5), IPv4
+ * links at least 68 (RFC 791); lowest-ipv6-mtu is 1280 by default (RFC 7915 §4).
+ */
+function parseMtu(raw: unknown, where: string): EngineConfig['mtu'] {
+  const mtu = { ipv6: 1500, ipv4: 1500, lowestIpv6: 1280 };
+  if (raw === undefined) return mtu;
+  if (!isObject(raw)) throw new ConfigError(`${where}: ${show(raw)} is not an object; write { "ipv6": 1500, "ipv4": 1500, "lowestIpv6": 1280 }`);
+  checkKeys(raw, ['ipv6', 'ipv4', 'lowestIpv6'], where);
+  const bounds = { ipv6: 1280, ipv4: 68, lowestIpv6: 1280 } as const;
+  for (const k of ['ipv6', 'ipv4', 'lowestIpv6'] as const) {
+    const v = raw[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < bounds[k] || v > 65535) {
+      throw new ConfigError(`${where}.${k}: ${show(v)} is not valid; use an integer ${bounds[k]}-65535`);
+    }
+    mtu[k] = v;
+  }
+  return mtu;
 }

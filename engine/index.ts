@@ -47,7 +47,7 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     env: { pref, pool, flags, illegalSourcesAllowed: faultSet.has('illegal-source-translated'), translateIcmpInfo: faultSet.has('translate-icmp-info') },
     clock: deps.clock,
     random: deps.random,
-    xopts: { faults: faultSet },
+    xopts: { faults: faultSet, trafficClass: config.trafficClass, tos: config.trafficClass === 'zero' ? 0 : 'copy' },
     adf:
       // FAULT adf-filter-ignored / eif-filtering-broken: the configured filtering mode is not the one applied.
       config.filtering === 'address-dependent' ? !flags.adfFilterIgnored : flags.eifFilteringBroken,

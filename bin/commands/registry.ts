@@ -15,7 +15,7 @@ export const commands: Command[] = [
   {
     name: 'run',
     summary: 'run the conformance suites against a target; write results, JUnit, HTML report, pcaps',
-    usage: 'run [--target engine] [--suite a,b] [--grep text] [--out dir] [--fault a,b] [--quiet]',
+    usage: 'run [--target engine] [--suite a,b] [--grep text] [--out dir] [--fault a,b] [--soak] [--quiet]',
     help: RUN_HELP,
     run: runCommand,
   },

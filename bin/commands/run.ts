@@ -17,6 +17,8 @@ export const RUN_HELP = [
   '  --out DIR       output folder (default: out/<target>)',
   '  --fault A,B     switch on named engine faults (engine target only), to see cases fail',
   '  --quiet         no per-case progress',
+  '  --soak          the soak tier: timer cases on targets without a controllable clock wait in real time',
+  '                  (minutes to hours); without it they are na when they need more than 10 s',
   'Writes DIR/results.json, DIR/junit.xml, DIR/index.html and DIR/pcap/<case>.pcap.',
   'Exit status: 0 when no MUST requirement failed, 1 when any did, 2 on bad input.',
 ].join('\n');
@@ -43,6 +45,7 @@ export async function runCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
       fault: { type: 'string' },
       quiet: { type: 'boolean' },
+      soak: { type: 'boolean' },
     },
     'run',
   );
@@ -59,6 +62,7 @@ export async function runCommand(args: string[]): Promise<number> {
         suites: list(values.suite as string | undefined),
         grep: values.grep as string | undefined,
         progress: values.quiet ? null : undefined,
+        soak: values.soak === true,
       });
     } finally {
       await target.shutdown();

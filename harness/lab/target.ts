@@ -18,6 +18,10 @@ export interface TargetNeeds {
   virtualClock?: boolean;
   /** The case reads the BIB and session tables. */
   readState?: boolean;
+  /** RFC 7915 §4.1/§5.1 knob: copy TOS/Traffic Class (default) or zero it. */
+  trafficClass?: 'copy' | 'zero';
+  /** Next-hop MTUs on each side, and the translator's lowest-ipv6-mtu (RFC 7915 §4). */
+  mtu?: { ipv6?: number; ipv4?: number; lowestIpv6?: number };
 }
 
 /** Which knobs a target can turn; a case whose needs exceed them is na with the reason. */
@@ -42,6 +46,8 @@ export interface EffectiveConfig {
   filtering: FilteringMode;
   staticBib: StaticBibEntry[];
   timeouts: Timeouts;
+  trafficClass?: 'copy' | 'zero';
+  mtu?: { ipv6: number; ipv4: number; lowestIpv6: number };
 }
 
 /** A packet seen leaving the target, with the time it was captured. */
@@ -89,3 +95,6 @@ export interface Target {
 
 /** The target cannot meet a precondition of the case: the case (or check) is na, with this reason. */
 export class NotApplicable extends Error {}
+
+/** The target refused a configuration (a value out of bounds): the message is its one-line reason. */
+export class ConfigRefused extends Error {}

@@ -32,6 +32,19 @@ export interface CaseContext {
   send(side: Side, packet: Packet | Buffer): Promise<Exchange>;
   /** Move the target's virtual clock; the case is na on a target without one. */
   advance(ms: number): Promise<Exchange>;
+  /**
+   * Let `ms` pass on the target: the virtual clock where there is one, else a
+   * real wait when it is short enough (or any length in the --soak tier),
+   * else the case is na. Which of these happened goes into the case notes.
+   * Returns what the target emitted meanwhile.
+   */
+  elapse(ms: number): Promise<Exchange>;
+  /**
+   * Try a configuration on the target without running with it: requirements
+   * such as "a timeout below UDP_MIN MUST NOT be accepted" are checked by the
+   * refusal. The case is na when the target cannot set these knobs at all.
+   */
+  attempt(needs: TargetNeeds): Promise<{ accepted: true; config: EffectiveConfig } | { accepted: false; reason: string }>;
   /** Read BIB and sessions; the case is na on a target that cannot show them. */
   state(): Promise<{ bib: BibEntry[]; sessions: SessionEntry[] }>;
   /**

@@ -11,8 +11,8 @@ import { compare, formatMismatches } from '../packet/compare';
 import type { Expectation } from '../packet/compare';
 import { dissect, summary } from '../packet/dissect';
 import type { Packet, Side } from '../packet/types';
-import { NotApplicable } from '../lab/target';
-import type { Captured, LabSession, Target } from '../lab/target';
+import { ConfigRefused, NotApplicable } from '../lab/target';
+import type { Captured, EffectiveConfig, LabSession, Target, TargetNeeds } from '../lab/target';
 import type { CaseResult, CheckResult, EvidencePacket, Level, Score, Verdict } from '../results/types';
 import type { CaseContext, CaseDef, Exchange, Seen } from './case';
 
@@ -20,6 +20,10 @@ export interface RunCaseOptions {
   /** Quiet period that ends a collection on real targets. */
   quietMs?: number;
   maxMs?: number;
+  /** The soak tier: real waits of any length are allowed. */
+  soak?: boolean;
+  /** Longest real wait allowed outside the soak tier (default 10 s). */
+  realWaitLimitMs?: number;
 }
 
 export function scoreOf(level: Level, verdict: Verdict): Score {
@@ -47,6 +51,7 @@ class Recorder implements CaseContext {
     private readonly def: CaseDef,
     private readonly session: LabSession,
     private readonly opts: RunCaseOptions,
+    private readonly target: Target,
   ) {}
 
   get config() {
@@ -81,6 +86,30 @@ class Recorder implements CaseContext {
     if (!this.session.advance) this.na('the target has no controllable clock');
     const out = await this.session.advance(ms);
     return this.received(out);
+  }
+
+  async elapse(ms: number): Promise<Exchange> {
+    if (this.session.advance) {
+      this.note(`${ms / 1000} s passed on the target's virtual clock`);
+      return this.received(await this.session.advance(ms));
+    }
+    const limit = this.opts.soak ? Infinity : (this.opts.realWaitLimitMs ?? 10_000);
+    if (ms > limit) this.na(`needs ${ms / 1000} s of real time on a target without a controllable clock; run with --soak`);
+    this.note(`waited ${ms / 1000} s of real time (the target's clock cannot be controlled)`);
+    await new Promise((r) => setTimeout(r, ms));
+    return this.received(await this.session.collect({ quietMs: this.opts.quietMs, maxMs: this.opts.maxMs }));
+  }
+
+  async attempt(needs: TargetNeeds): Promise<{ accepted: true; config: EffectiveConfig } | { accepted: false; reason: string }> {
+    try {
+      const s = await this.target.open(needs);
+      const config = s.config;
+      await s.close();
+      return { accepted: true, config };
+    } catch (err) {
+      if (err instanceof ConfigRefused) return { accepted: false, reason: err.message };
+      throw err;
+    }
   }
 
   async state() {
@@ -165,7 +194,7 @@ export async function runCase(def: CaseDef, target: Target, opts: RunCaseOptions
   let reason: string | undefined;
   try {
     session = await target.open(def.needs ?? {});
-    rec = new Recorder(def, session, opts);
+    rec = new Recorder(def, session, opts, target);
     await def.run(rec);
     checks = rec.checks;
     const missing = def.requirements.filter((id) => !checks.some((c) => c.requirement === id));
@@ -175,8 +204,8 @@ export async function runCase(def: CaseDef, target: Target, opts: RunCaseOptions
     }
   } catch (err) {
     const already = rec?.checks ?? [];
-    if (err instanceof NotApplicable) {
-      reason = err.message;
+    if (err instanceof NotApplicable || err instanceof ConfigRefused) {
+      reason = err instanceof ConfigRefused ? `the target refused the case's configuration: ${err.message}` : err.message;
       checks = blanket(def, 'na', reason, already);
     } else {
       reason = `harness error: ${err instanceof Error ? err.message : String(err)}`;

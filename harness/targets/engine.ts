@@ -4,10 +4,11 @@
  * fresh translator configured for its needs.
  */
 import { createTranslator, seededRandom, virtualClock } from '../../engine';
-import { parseEngineConfig } from '../../engine/config';
+import { ConfigError, parseEngineConfig } from '../../engine/config';
 import type { EngineConfig } from '../../engine/api';
 import { PREF64_LENGTHS } from '../packet/rfc6052';
 import type { Side } from '../packet/types';
+import { ConfigRefused } from '../lab/target';
 import type { Captured, Capabilities, LabSession, Target, TargetDescription, TargetNeeds } from '../lab/target';
 
 const VERSION: string = require('../../../package.json').version;
@@ -47,6 +48,8 @@ export class EngineTarget implements Target {
       ...(needs.pool4 ? { pool4: needs.pool4 } : {}),
       ...(needs.filtering ? { filtering: needs.filtering } : {}),
       ...(needs.staticBib ? { staticBib: needs.staticBib } : {}),
+      ...(needs.trafficClass ? { trafficClass: needs.trafficClass } : {}),
+      ...(needs.mtu || base.mtu ? { mtu: { ...(base.mtu ?? {}), ...(needs.mtu ?? {}) } } : {}),
       timeouts: { ...(base.timeouts ?? {}), ...(needs.timeouts ?? {}) },
       faults: this.opts.faults ?? [],
     });
@@ -62,7 +65,13 @@ export class EngineTarget implements Target {
   }
 
   async open(needs: TargetNeeds): Promise<LabSession> {
-    const config = this.configFor(needs);
+    let config: EngineConfig;
+    try {
+      config = this.configFor(needs);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigRefused(err.message);
+      throw err;
+    }
     const clock = virtualClock(EPOCH_MS);
     const xlat = createTranslator(config, { clock, random: seededRandom(this.opts.seed ?? 6146) });
     const queue: Captured[] = [];
@@ -71,7 +80,7 @@ export class EngineTarget implements Target {
       for (const o of out) queue.push({ side: o.side, bytes: o.bytes, timeUs: nowUs() });
     };
     return {
-      config: { pool6: config.pool6, pool4: config.pool4, filtering: config.filtering, staticBib: config.staticBib, timeouts: config.timeouts },
+      config: { pool6: config.pool6, pool4: config.pool4, filtering: config.filtering, staticBib: config.staticBib, timeouts: config.timeouts, trafficClass: config.trafficClass, mtu: config.mtu },
       async send(side, bytes) {
         enqueue(xlat.push(side, bytes));
       },

@@ -128,3 +128,45 @@ describe('runner: runCase', () => {
     expect(caseVerdict([c('na')])).to.equal('na');
   });
 });
+
+describe('runner: time and configuration attempts', () => {
+  it('elapse: a short real wait on a target without a clock, recorded in the notes', async () => {
+    const r = await runCase(
+      def(async (t) => {
+        await t.elapse(5);
+        t.expect(MUST, 'waited', true, 'ok');
+      }),
+      new FakeTarget(),
+    );
+    expect(r.verdict).to.equal('pass');
+    expect(r.notes.join(' ')).to.match(/waited 0.005 s of real time/);
+  });
+
+  it('elapse: na beyond the real-wait limit outside the soak tier', async () => {
+    const r = await runCase(def(async (t) => void (await t.elapse(120_000))), new FakeTarget(), { realWaitLimitMs: 10_000 });
+    expect(r.verdict).to.equal('na');
+    expect(r.reason).to.match(/needs 120 s of real time .* --soak/);
+  });
+
+  it('attempt: reports acceptance, and turns a refusal into data rather than an error', async () => {
+    const { EngineTarget } = await import('../../harness/targets/engine');
+    const r = await runCase(
+      def(async (t) => {
+        const ok = await t.attempt({ timeouts: { udp: 300 } });
+        const refused = await t.attempt({ timeouts: { udp: 60 } });
+        t.expect(MUST, 'accepted', ok.accepted, 'udp 300 s accepted');
+        t.expect(MUST, 'refused', !refused.accepted && /UDP_MIN/.test(refused.reason), refused.accepted ? 'accepted' : refused.reason);
+      }),
+      new EngineTarget(),
+    );
+    expect(r.checks.map((c) => c.verdict)).to.deep.equal(['pass', 'pass']);
+    expect(r.checks[1].detail).to.match(/below UDP_MIN/);
+  });
+
+  it('a case whose own needs the target refuses is na with the refusal', async () => {
+    const { EngineTarget } = await import('../../harness/targets/engine');
+    const r = await runCase(def(async () => undefined, { needs: { timeouts: { udp: 1 } } }), new EngineTarget());
+    expect(r.verdict).to.equal('na');
+    expect(r.reason).to.match(/refused the case's configuration: .*UDP_MIN/);
+  });
+});
