@@ -76,7 +76,7 @@ export const PROFILES: Readonly<Record<'full' | 'quick', BenchProfile>> = {
 export const BENCH_POOL4 = '198.18.0.0/28';
 
 export function benchConfig(): EngineConfig {
-  return parseEngineConfig({ pool4: [BENCH_POOL4] }, 'bench');
+  return parseEngineConfig({ pool6: LAB.pool6, pool4: [BENCH_POOL4] }, 'bench');
 }
 
 export interface PhaseResult {

@@ -9,7 +9,7 @@
  * and how to fix it.
  */
 import { canonical, formatIPv4, ipv4ToNumber, isIPv4, isIPv6, numberToIPv4, parseIPv6, parsePrefix, inPrefix, prefixHostBitsZero } from '../harness/packet/address';
-import { PREF64_LENGTHS, parsePref64 } from '../harness/packet/rfc6052';
+import { PREF64_LENGTHS, WELL_KNOWN_PREFIX, parsePref64 } from '../harness/packet/rfc6052';
 import { LAB } from '../harness/lab/addressing';
 import { EngineConfig, FilteringMode, Pool4Entry, PortRange, Protocol, StaticBibEntry, Timeouts } from './api';
 import { FAULTS, isKnownFault } from './faults';
@@ -239,9 +239,15 @@ export function parseEngineConfig(raw: unknown, source = 'config'): EngineConfig
   })();
   checkKeys(obj, TOP_KEYS, source);
 
-  // pool6
-  let pool6: string = LAB.pool6;
-  if (obj.pool6 !== undefined) {
+  // FAULT accept-bad-pool6: prefix lengths and the u-octet are not validated.
+  const laxPool6 = Array.isArray(obj.faults) && obj.faults.includes('accept-bad-pool6');
+
+  // pool6: with none configured, the well-known prefix (RFC 6146 §3.5.4 SHOULD).
+  // FAULT no-wkp-fallback: a network-specific prefix is assumed instead.
+  let pool6: string = Array.isArray(obj.faults) && obj.faults.includes('no-wkp-fallback') ? LAB.pool6 : WELL_KNOWN_PREFIX;
+  if (obj.pool6 !== undefined && laxPool6 && typeof obj.pool6 === 'string') {
+    pool6 = obj.pool6;
+  } else if (obj.pool6 !== undefined) {
     const text = obj.pool6;
     if (typeof text !== 'string') throw new ConfigError(`${source}.pool6: ${show(text)} is not a prefix; write e.g. "64:ff9b::/96"`);
     let p;

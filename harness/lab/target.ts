@@ -10,6 +10,8 @@ import type { Side } from '../packet/types';
 /** Settings a case asks for; anything left out is the target's default lab configuration. */
 export interface TargetNeeds {
   pool6?: string;
+  /** Configure no Pref64 at all, to see which prefix the target falls back to. */
+  unsetPool6?: boolean;
   pool4?: Pool4Entry[];
   filtering?: FilteringMode;
   staticBib?: StaticBibEntry[];
@@ -89,6 +91,12 @@ export interface Target {
   describe(): Promise<TargetDescription>;
   /** Configure the target for one case and return a session; throws NotApplicable when needs cannot be met. */
   open(needs: TargetNeeds): Promise<LabSession>;
+  /**
+   * Check a configuration without running with it: the effective config, or
+   * ConfigRefused with the target's reason. Optional: without it, attempts
+   * open and close a session.
+   */
+  validate?(needs: TargetNeeds): Promise<EffectiveConfig>;
   /** Release everything (processes, namespaces, devices). Safe to call twice. */
   shutdown(): Promise<void>;
 }

@@ -102,6 +102,7 @@ class Recorder implements CaseContext {
 
   async attempt(needs: TargetNeeds): Promise<{ accepted: true; config: EffectiveConfig } | { accepted: false; reason: string }> {
     try {
+      if (this.target.validate) return { accepted: true, config: await this.target.validate(needs) };
       const s = await this.target.open(needs);
       const config = s.config;
       await s.close();

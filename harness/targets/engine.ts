@@ -6,15 +6,20 @@
 import { createTranslator, seededRandom, virtualClock } from '../../engine';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
 import type { EngineConfig } from '../../engine/api';
+import { LAB } from '../lab/addressing';
 import { PREF64_LENGTHS } from '../packet/rfc6052';
 import type { Side } from '../packet/types';
 import { ConfigRefused } from '../lab/target';
-import type { Captured, Capabilities, LabSession, Target, TargetDescription, TargetNeeds } from '../lab/target';
+import type { Captured, Capabilities, EffectiveConfig, LabSession, Target, TargetDescription, TargetNeeds } from '../lab/target';
 
 const VERSION: string = require('../../../package.json').version;
 
 /** The virtual clock starts at a fixed instant so evidence times are reproducible. */
 const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+function effective(c: EngineConfig): EffectiveConfig {
+  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu };
+}
 
 export interface EngineTargetOptions {
   /** Named faults to switch on (see engine/faults.ts). */
@@ -42,9 +47,11 @@ export class EngineTarget implements Target {
 
   private configFor(needs: TargetNeeds): EngineConfig {
     const base = this.opts.base ?? {};
+    // The lab's network-specific prefix unless the case asks otherwise; `unsetPool6` leaves the engine's own default.
+    const pool6 = needs.unsetPool6 ? undefined : (needs.pool6 ?? base.pool6 ?? LAB.pool6);
     return parseEngineConfig({
       ...base,
-      ...(needs.pool6 ? { pool6: needs.pool6 } : {}),
+      pool6,
       ...(needs.pool4 ? { pool4: needs.pool4 } : {}),
       ...(needs.filtering ? { filtering: needs.filtering } : {}),
       ...(needs.staticBib ? { staticBib: needs.staticBib } : {}),
@@ -64,14 +71,21 @@ export class EngineTarget implements Target {
     };
   }
 
-  async open(needs: TargetNeeds): Promise<LabSession> {
-    let config: EngineConfig;
+  private checkedConfig(needs: TargetNeeds): EngineConfig {
     try {
-      config = this.configFor(needs);
+      return this.configFor(needs);
     } catch (err) {
       if (err instanceof ConfigError) throw new ConfigRefused(err.message);
       throw err;
     }
+  }
+
+  async validate(needs: TargetNeeds): Promise<EffectiveConfig> {
+    return effective(this.checkedConfig(needs));
+  }
+
+  async open(needs: TargetNeeds): Promise<LabSession> {
+    const config = this.checkedConfig(needs);
     const clock = virtualClock(EPOCH_MS);
     const xlat = createTranslator(config, { clock, random: seededRandom(this.opts.seed ?? 6146) });
     const queue: Captured[] = [];
@@ -80,7 +94,7 @@ export class EngineTarget implements Target {
       for (const o of out) queue.push({ side: o.side, bytes: o.bytes, timeUs: nowUs() });
     };
     return {
-      config: { pool6: config.pool6, pool4: config.pool4, filtering: config.filtering, staticBib: config.staticBib, timeouts: config.timeouts, trafficClass: config.trafficClass, mtu: config.mtu },
+      config: effective(config),
       async send(side, bytes) {
         enqueue(xlat.push(side, bytes));
       },

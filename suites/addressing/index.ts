@@ -6,8 +6,9 @@
  */
 import type { CaseDef } from '../../harness/runner/case';
 import { embeddingCases } from './embedding';
+import { prefixConfigCases } from './prefix-config';
 import { propertyCases } from './properties';
 import { scopeCases } from './scope';
 import { wkpCases } from './wkp';
 
-export const cases: CaseDef[] = [...embeddingCases, ...wkpCases, ...scopeCases, ...propertyCases];
+export const cases: CaseDef[] = [...embeddingCases, ...wkpCases, ...scopeCases, ...propertyCases, ...prefixConfigCases];

@@ -31,6 +31,30 @@ const tosCases: CaseDef[] = TOS_VALUES.map((v) => ({
   },
 }));
 
+/**
+ * The administrator's option to clear the octet (RFC 7915 §4.1 "SHOULD
+ * provide a configuration function ... to ignore the IPv4 TOS and always set
+ * the IPv6 Traffic Class to zero", and the §5.1 counterpart). A target
+ * without the knob makes this case na.
+ */
+const knobCase: CaseDef = {
+  id: 'traffic-class-zero-knob',
+  suite: 'header-translation',
+  title: 'With the "zero" TOS/Traffic Class option, 0xb9 becomes 0 in both directions',
+  requirements: ['7915-5.1-tos-knob', '7915-4.1-tc-zero-knob'],
+  needs: { trafficClass: 'zero' },
+  async run(t) {
+    const v = 0xb9;
+    const { ex, flow } = await open(t, udpOut(t, { ipv6: { trafficClass: v } }));
+    t.expectPacket('7915-5.1-tos-knob', `Traffic Class ${hex(v)} -> TOS 0x00 under the option`, flow?.out, { ipv4: { tos: 0 } });
+    if (!flow) return setupFailed(t, ['7915-4.1-tc-zero-knob'], 'the outbound UDP datagram is translated', ex);
+    const r = await t.send(4, udpIn(flow, Buffer.from('tos reply'), { tos: v }));
+    t.expectPacket('7915-4.1-tc-zero-knob', `TOS ${hex(v)} -> Traffic Class 0x00 under the option`, r.out6.length === 1 ? r.out6[0] : undefined, {
+      ipv6: { trafficClass: 0 },
+    });
+  },
+};
+
 const ttlCases: CaseDef[] = [
   {
     id: 'hop-limit-to-ttl',
@@ -88,4 +112,4 @@ const ttlCases: CaseDef[] = [
   },
 ];
 
-export const tosTtlCases: CaseDef[] = [...tosCases, ...ttlCases];
+export const tosTtlCases: CaseDef[] = [...tosCases, knobCase, ...ttlCases];

@@ -27,7 +27,7 @@ interface Lab {
 
 function lab(raw: Record<string, unknown> = {}, seed = 1): Lab {
   const clock = virtualClock(1_000_000);
-  const x = createTranslator(parseEngineConfig(raw), {
+  const x = createTranslator(parseEngineConfig({ pool6: LAB.pool6, ...raw }), {
     clock,
     random: seededRandom(seed),
     onInternalError: (e) => {
@@ -89,7 +89,8 @@ function configError(raw: unknown): string {
 describe('engine config (parseEngineConfig)', () => {
   it('fills RFC 6146 defaults', () => {
     const c = parseEngineConfig(undefined);
-    expect(c.pool6).to.equal('2001:db8:64::/96');
+    // RFC 6146 §3.5.4: with no Pref64 configured, the well-known prefix.
+    expect(c.pool6).to.equal('64:ff9b::/96');
     expect(c.pool4.map((e) => e.address)).to.deep.equal([...LAB.pool4]);
     expect(c.pool4[0].ports).to.deep.equal({ tcp: { min: 1, max: 65535 }, udp: { min: 1, max: 65535 }, icmp: { min: 0, max: 65535 } });
     expect(c.filtering).to.equal('endpoint-independent');
@@ -145,7 +146,7 @@ describe('engine config (parseEngineConfig)', () => {
     // The same transport address may appear in BIBs of different protocols.
     expect(parseEngineConfig({ staticBib: [ok, { ...ok, protocol: 'tcp' }] }).staticBib).to.have.length(2);
     expect(configError({ staticBib: [{ ...ok, protocol: 'sctp' }] })).to.match(/^config\.staticBib\[0\]\.protocol: "sctp" is not one of tcp, udp, icmp/);
-    expect(configError({ staticBib: [{ ...ok, v6: { address: embed(P, S4), port: 1 } }] })).to.match(/^config\.staticBib\[0\]\.v6\.address: .*inside pool6/);
+    expect(configError({ pool6: P, staticBib: [{ ...ok, v6: { address: embed(P, S4), port: 1 } }] })).to.match(/^config\.staticBib\[0\]\.v6\.address: .*inside pool6/);
     expect(configError({ staticBib: [{ ...ok, v6: { address: C6, port: 65536 } }] })).to.match(/^config\.staticBib\[0\]\.v6\.port: 65536 is not a valid port/);
   });
 });
