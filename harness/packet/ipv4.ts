@@ -2,57 +2,15 @@
 import { formatIPv4, parseIPv4 } from './address';
 import { internetChecksum } from './checksum';
 import { IPv4Header, IPv4Option } from './types';
+import { decodeWordOptions, encodeWordOptions } from './word-options';
 
-/**
- * Option bytes, padded with EOL to a word boundary unless `pad` is false
- * (the caller set the header length, so the bytes go out exactly as listed:
- * that is how a decoded header cut short inside its options re-encodes).
- */
+/** Option bytes, EOL-padded to a word unless `pad` is false (the caller set ihl, so the bytes go out as listed). */
 export function encodeIPv4Options(options: IPv4Option[] | undefined, pad = true): Buffer {
-  if (!options || options.length === 0) return Buffer.alloc(0);
-  const parts: Buffer[] = [];
-  for (const o of options) {
-    if (o.type === 0 || o.type === 1 || o.bare) {
-      parts.push(Buffer.from([o.type & 0xff]));
-      continue;
-    }
-    const data = o.data ?? Buffer.alloc(0);
-    parts.push(Buffer.from([o.type & 0xff, (o.length ?? data.length + 2) & 0xff]), data);
-  }
-  const raw = Buffer.concat(parts);
-  if (!pad) return raw;
-  // The header length counts 32-bit words, so options end on a word boundary (EOL padding).
-  const padded = Buffer.alloc(Math.ceil(raw.length / 4) * 4);
-  raw.copy(padded);
-  return padded;
+  return encodeWordOptions((options ?? []).map(({ type, ...rest }) => ({ code: type, ...rest })), pad);
 }
 
 export function decodeIPv4Options(buf: Buffer, start: number, end: number, notes: string[]): IPv4Option[] {
-  const out: IPv4Option[] = [];
-  let i = start;
-  while (i < end) {
-    const type = buf[i];
-    if (type === 0 || type === 1) {
-      out.push({ type });
-      i++;
-      continue;
-    }
-    if (i + 1 >= end) {
-      notes.push(`ipv4: option ${type} at offset ${i - start} has no length octet`);
-      out.push({ type, bare: true });
-      // Re-encoding writes two octets where one was seen; the note says the bytes were malformed.
-      break;
-    }
-    const length = buf[i + 1];
-    if (length < 2 || i + length > end) {
-      notes.push(`ipv4: option ${type} length ${length} does not fit the ${end - i} remaining option octets`);
-      out.push({ type, length, data: Buffer.from(buf.subarray(i + 2, end)) });
-      break;
-    }
-    out.push({ type, length, data: Buffer.from(buf.subarray(i + 2, i + length)) });
-    i += length;
-  }
-  return out;
+  return decodeWordOptions(buf, start, end, notes, 'ipv4').map(({ code, ...rest }) => ({ type: code, ...rest }));
 }
 
 /** Header bytes with the checksum computed unless set; `payloadLength` drives totalLength unless set. */

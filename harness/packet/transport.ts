@@ -1,5 +1,6 @@
 /** UDP (RFC 768) and TCP (RFC 9293) headers. Checksums are filled in by the caller, who knows the pseudo-header. */
 import { TCPFlags, TCPHeader, TCPOption, UDPHeader } from './types';
+import { decodeWordOptions, encodeWordOptions } from './word-options';
 
 export function encodeUDP(h: UDPHeader, payload: Buffer): Buffer {
   const b = Buffer.alloc(8);
@@ -22,22 +23,9 @@ export function decodeUDP(buf: Buffer, off: number, end: number, notes: string[]
   return h;
 }
 
-/** Option bytes, padded with EOL to a word boundary unless `pad` is false (data offset set by the caller). */
+/** Option bytes, EOL-padded to a word unless `pad` is false (data offset set by the caller). */
 export function encodeTCPOptions(options: TCPOption[] | undefined, pad = true): Buffer {
-  const parts: Buffer[] = [];
-  for (const o of options ?? []) {
-    if (o.kind === 0 || o.kind === 1 || o.bare) {
-      parts.push(Buffer.from([o.kind & 0xff]));
-      continue;
-    }
-    const data = o.data ?? Buffer.alloc(0);
-    parts.push(Buffer.from([o.kind & 0xff, (o.length ?? data.length + 2) & 0xff]), data);
-  }
-  const raw = Buffer.concat(parts);
-  if (!pad) return raw;
-  const padded = Buffer.alloc(Math.ceil(raw.length / 4) * 4);
-  raw.copy(padded);
-  return padded;
+  return encodeWordOptions((options ?? []).map(({ kind, ...rest }) => ({ code: kind, ...rest })), pad);
 }
 
 const FLAG_BITS: [keyof TCPFlags, number][] = [
@@ -71,30 +59,7 @@ export function encodeTCP(h: TCPHeader, payload: Buffer): Buffer {
 }
 
 function decodeTCPOptions(buf: Buffer, start: number, end: number, notes: string[]): TCPOption[] {
-  const out: TCPOption[] = [];
-  let i = start;
-  while (i < end) {
-    const kind = buf[i];
-    if (kind === 0 || kind === 1) {
-      out.push({ kind });
-      i++;
-      continue;
-    }
-    if (i + 1 >= end) {
-      notes.push(`tcp: option ${kind} has no length octet`);
-      out.push({ kind, bare: true });
-      break;
-    }
-    const length = buf[i + 1];
-    if (length < 2 || i + length > end) {
-      notes.push(`tcp: option ${kind} length ${length} does not fit the ${end - i} remaining option octets`);
-      out.push({ kind, length, data: Buffer.from(buf.subarray(i + 2, end)) });
-      break;
-    }
-    out.push({ kind, length, data: Buffer.from(buf.subarray(i + 2, i + length)) });
-    i += length;
-  }
-  return out;
+  return decodeWordOptions(buf, start, end, notes, 'tcp').map(({ code, ...rest }) => ({ kind: code, ...rest }));
 }
 
 export interface DecodedTCP {
