@@ -15,7 +15,8 @@ import { LAB } from '../harness/lab/addressing';
 import type { EngineConfig } from '../engine/api';
 import { parseEngineConfig } from '../engine/config';
 import { createTranslator, Nat64Translator, seededRandom, VirtualClock, virtualClock } from '../engine/index';
-import { build, echo6, Flow6, flow6, payloadOf, syn6, udp4Reply, udp6 } from './packets';
+import { build, echo6, Flow6, flow6, FuzzInput, FuzzWorld, mutateBytes, PacketFuzzer, payloadOf, syn6, udp4Reply, udp6 } from './packets';
+import { makeRng } from '../test/packet/generate';
 
 /** Sizes and budgets of a run. */
 export interface BenchProfile {
@@ -440,6 +441,497 @@ export function runAll(p: BenchProfile, o: PhaseOptions = {}): BenchReport {
       icmpEcho6to4: icmp,
       tcpSynNewSessions: tcpSyn,
     },
+    totalSeconds: round(Number(process.hrtime.bigint() - t0) / 1e9, 3),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Scale phases (behind flags: `--fuzz N`, `--sessions N`, `--scale`)
+
+const MB = 1024 * 1024;
+
+let gcFn: (() => void) | undefined;
+
+/** A full garbage collection (global.gc when node runs with --expose-gc, else switched on at run time); false if unavailable. */
+export function collectGarbage(): boolean {
+  if (!gcFn) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (g) gcFn = g;
+    else {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        (require('v8') as typeof import('v8')).setFlagsFromString('--expose-gc');
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        gcFn = (require('vm') as typeof import('vm')).runInNewContext('gc') as () => void;
+      } catch {
+        return false;
+      }
+    }
+  }
+  for (let i = 0; i < 3; i++) gcFn();
+  return true;
+}
+
+/** Heap figures after a full GC: V8 heap used, plus ArrayBuffers (Buffers, the pool's port bitmaps) outside it. */
+export interface HeapFigures {
+  heapUsedMB: number;
+  arrayBuffersMB: number;
+  /** heapUsed + arrayBuffers. */
+  totalMB: number;
+  rssMB: number;
+}
+
+export function heapNow(): HeapFigures {
+  collectGarbage();
+  const m = process.memoryUsage();
+  return {
+    heapUsedMB: round(m.heapUsed / MB, 2),
+    arrayBuffersMB: round(m.arrayBuffers / MB, 2),
+    totalMB: round((m.heapUsed + m.arrayBuffers) / MB, 2),
+    rssMB: round(m.rss / MB, 1),
+  };
+}
+
+function heapDelta(a: HeapFigures, b: HeapFigures): HeapFigures {
+  return {
+    heapUsedMB: round(b.heapUsedMB - a.heapUsedMB, 2),
+    arrayBuffersMB: round(b.arrayBuffersMB - a.arrayBuffersMB, 2),
+    totalMB: round(b.totalMB - a.totalMB, 2),
+    rssMB: round(b.rssMB - a.rssMB, 1),
+  };
+}
+
+/** V8's heap limit in MB (raise it with node --max-old-space-size=8192). */
+export function heapLimitMB(): number {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return Math.round((require('v8') as typeof import('v8')).getHeapStatistics().heap_size_limit / MB);
+}
+
+export interface FuzzBenchOptions {
+  /** Fuzzed packets pushed in the timed loop. */
+  packets: number;
+  /** Distinct inputs generated before the loop (the loop cycles over them, mutating replays after the first pass). */
+  corpus: number;
+  /** Share of replays (after the first pass over the corpus) that are mutated again. */
+  mutateShare: number;
+  batch: number;
+  /** Virtual ms per batch: 250 ms per 250 packets runs ~2.8 h of engine time per 10 M packets, past TCP_EST + TCP_TRANS. */
+  clockStepMs: number;
+  seed: number;
+}
+
+export const FUZZ_DEFAULTS: Readonly<FuzzBenchOptions> = {
+  packets: 10_000_000,
+  corpus: 50_000,
+  mutateShare: 0.25,
+  batch: 250,
+  clockStepMs: 250,
+  seed: 6146,
+};
+
+export interface FuzzBenchResult {
+  name: 'fuzz';
+  description: string;
+  packets: number;
+  seconds: number;
+  rate: number;
+  nsPerPacket: number;
+  cpuSeconds: number;
+  cpuNsPerPacket: number;
+  /** Virtual engine time the run covered, in seconds. */
+  engineSeconds: number;
+  corpus: { inputs: number; generateSeconds: number; kinds: Record<string, number> };
+  /** Packets the engine emitted (translations, ICMP errors, fragments). */
+  emitted: number;
+  /** Exceptions that escaped push, and exceptions caught inside (onInternalError): both are bugs. */
+  exceptions: number;
+  internalErrors: number;
+  firstError?: string;
+  heap: {
+    /** After the corpus is built and the translator created, before the loop. */
+    before: HeapFigures;
+    /** After the loop, state still live. */
+    after: HeapFigures;
+    growth: HeapFigures;
+    /** After the clock passed every timeout and expiry ran: what the engine still holds. */
+    afterExpiry: HeapFigures;
+    residual: HeapFigures;
+  };
+  state: { bib: number; sessions: number; bibAfterExpiry: number; sessionsAfterExpiry: number };
+}
+
+/** The world the fuzz bench aims at: the bench config's Pref64 and pool4, the lab hosts. */
+function fuzzWorld(cfg: EngineConfig): FuzzWorld {
+  return {
+    pool6: cfg.pool6,
+    pool4: cfg.pool4.map((e) => e.address),
+    clients6: [...LAB.client6, '2001:db8:6::99'],
+    servers4: [...LAB.server4, ...LAB.server4Global],
+    routers4: [LAB.router4],
+    routers6: [LAB.router6],
+    ports: [0, 7, 53, 80, 443, 1023, 1024, 1025, 5000, 5001, 5353, 8080, 40000, 40001, 65535],
+  };
+}
+
+/**
+ * `--fuzz N`: N fuzzed packets (PacketFuzzer: valid, answers, ICMP errors,
+ * fragments, option soup, broken, mutated, random; both sides) through one
+ * translator, reporting throughput, exceptions and the heap before, after
+ * and once everything has expired. The corpus is generated first against a
+ * priming translator with the same seed and clock, so its answers and quotes
+ * meet real mappings on the first pass; later passes mutate a share again.
+ */
+export function fuzzBench(opts: Partial<FuzzBenchOptions> = {}, o: PhaseOptions = {}): FuzzBenchResult {
+  const p = { ...FUZZ_DEFAULTS, ...opts };
+  const cfg = benchConfig();
+  const world = fuzzWorld(cfg);
+  const mk = () => {
+    const clock = virtualClock(1_000_000);
+    let internal = 0;
+    let firstError: string | undefined;
+    const translator = createTranslator(cfg, {
+      clock,
+      random: seededRandom(p.seed),
+      onInternalError: (err) => {
+        internal++;
+        firstError ??= (err as Error)?.stack ?? String(err);
+      },
+    });
+    return { translator, clock, errors: () => ({ internal, firstError }) };
+  };
+
+  progress(`fuzz: generating a corpus of ${p.corpus} inputs (seed ${p.seed})`, o.quiet);
+  const g0 = process.hrtime.bigint();
+  const corpus = ((): FuzzInput[] => {
+    // The priming translator goes out of scope here, so the heap figures below are the measured one's.
+    const fz = new PacketFuzzer(makeRng(p.seed), world);
+    const prime = mk();
+    const inputs: FuzzInput[] = [];
+    for (let i = 0; i < p.corpus; i++) {
+      const inp = fz.next();
+      inputs.push(inp);
+      try {
+        fz.learn(prime.translator.push(inp.side, inp.bytes));
+      } catch {
+        // counted in the measured run
+      }
+      if ((i + 1) % p.batch === 0) prime.clock.advance(p.clockStepMs);
+    }
+    return inputs;
+  })();
+  const generateSeconds = Number(process.hrtime.bigint() - g0) / 1e9;
+
+  const run = mk();
+  const t = run.translator;
+  const before = heapNow();
+  progress(`fuzz: pushing ${p.packets} packets (heap ${before.totalMB} MB, limit ${heapLimitMB()} MB)`, o.quiet);
+  const mut = makeRng(p.seed ^ 0x9e3779b9);
+  let emitted = 0;
+  let exceptions = 0;
+  let firstThrow: string | undefined;
+  let done = 0;
+  let idx = 0;
+  let nextReport = 1_000_000;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let firstPass = true;
+  while (done < p.packets) {
+    const m = Math.min(p.batch, p.packets - done);
+    for (let k = 0; k < m; k++) {
+      const inp = corpus[idx];
+      let bytes = inp.bytes;
+      if (!firstPass && mut.float() < p.mutateShare) bytes = mutateBytes(mut, bytes).bytes;
+      try {
+        emitted += t.push(inp.side, bytes).length;
+      } catch (err) {
+        exceptions++;
+        firstThrow ??= (err as Error)?.stack ?? String(err);
+      }
+      if (++idx === corpus.length) {
+        idx = 0;
+        firstPass = false;
+      }
+    }
+    done += m;
+    run.clock.advance(p.clockStepMs);
+    if (done >= nextReport) {
+      nextReport += 1_000_000;
+      progress(`fuzz: ${done} packets, ${Math.round(done / (Number(process.hrtime.bigint() - t0) / 1e9))}/s`, o.quiet);
+    }
+  }
+  const ns = process.hrtime.bigint() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const after = heapNow();
+  const bib = t.bib().length;
+  const sessions = t.sessions().length;
+  run.clock.advance(10 * 86_400_000);
+  try {
+    t.expire();
+    t.expire();
+  } catch (err) {
+    exceptions++;
+    firstThrow ??= (err as Error)?.stack ?? String(err);
+  }
+  const afterExpiry = heapNow();
+  const errs = run.errors();
+  const seconds = Number(ns) / 1e9;
+  return {
+    name: 'fuzz',
+    description: `${p.packets} fuzzed packets from both sides (corpus of ${p.corpus} cycled, ${Math.round(p.mutateShare * 100)}% of replays mutated again), ${p.clockStepMs} virtual ms per ${p.batch} packets`,
+    packets: done,
+    seconds: round(seconds, 3),
+    rate: Math.round(done / seconds),
+    nsPerPacket: round(Number(ns) / done, 1),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
+    cpuNsPerPacket: round(((cpu.user + cpu.system) * 1000) / done, 1),
+    engineSeconds: round((Math.ceil(done / p.batch) * p.clockStepMs) / 1000, 1),
+    corpus: { inputs: corpus.length, generateSeconds: round(generateSeconds, 2), kinds: kindCounts(corpus) },
+    emitted,
+    exceptions,
+    internalErrors: errs.internal,
+    ...(firstThrow || errs.firstError ? { firstError: (firstThrow ?? errs.firstError)!.split('\n').slice(0, 4).join(' | ') } : {}),
+    heap: { before, after, growth: heapDelta(before, after), afterExpiry, residual: heapDelta(before, afterExpiry) },
+    state: { bib, sessions, bibAfterExpiry: t.bib().length, sessionsAfterExpiry: t.sessions().length },
+  };
+}
+
+function kindCounts(corpus: FuzzInput[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of corpus) {
+    const k = c.kind.replace(/:.*/, '');
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
+export interface SessionsBenchOptions {
+  sessions: number;
+  /** Lookups per direction on the established flows (default: one per session). */
+  lookups?: number;
+  /** pool4 of the run: several /24s by default (1024 addresses), full port ranges. */
+  pool4: string[];
+  payloadBytes: number;
+  batch: number;
+  clockStepMs: number;
+}
+
+export const SESSIONS_DEFAULTS: Readonly<SessionsBenchOptions> = {
+  sessions: 1_000_000,
+  pool4: ['198.18.0.0/24', '198.18.1.0/24', '198.18.2.0/24', '198.18.3.0/24'],
+  payloadBytes: 64,
+  batch: 250,
+  clockStepMs: 1,
+};
+
+export interface LookupFigures {
+  packets: number;
+  seconds: number;
+  rate: number;
+  nsPerPacket: number;
+  cpuSeconds: number;
+  /** CPU time per packet: the figure to compare on a shared machine. */
+  cpuNsPerPacket: number;
+  unexpected: number;
+}
+
+export interface SessionsBenchResult {
+  name: 'sessions';
+  description: string;
+  config: { pool4: string; addresses: number; limits: { maxBib: number; maxSessions: number } };
+  sessions: number;
+  /** BIB entries and sessions the translator reports after creation (each should equal `sessions`). */
+  bib: number;
+  sessionsInTables: number;
+  creation: { seconds: number; rate: number; nsPerSession: number; cpuSeconds: number; cpuNsPerSession: number; unexpected: number };
+  lookup6to4: LookupFigures;
+  lookup4to6: LookupFigures;
+  heap: { before: HeapFigures; afterCreation: HeapFigures; growth: HeapFigures; afterLookups: HeapFigures };
+  /** Heap growth per session in bytes: V8 heap alone, and with ArrayBuffers (the pool's port bitmaps). */
+  bytesPerSession: { heapUsed: number; total: number };
+  heapLimitMB: number;
+}
+
+/** Steps of a stride walk over n items that visits each once (a step coprime with n, far from 1). */
+function strideFor(n: number): number {
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  let s = Math.floor(n * 0.6180339887) | 1;
+  while (gcd(s, n) !== 1) s += 2;
+  return Math.max(1, s % n || 1);
+}
+
+/**
+ * `--sessions N`: N concurrent UDP sessions (each a fresh client address /
+ * source port: one BIB entry and one session each), then lookups on them in
+ * both directions, visiting the flows in a scattered order. Reports creation
+ * and lookup rates and the heap per session. Inputs are encoded in chunks
+ * with the timer stopped and dropped after use, so the heap delta is the
+ * engine's.
+ */
+export function sessionsBench(opts: Partial<SessionsBenchOptions> = {}, o: PhaseOptions = {}): SessionsBenchResult {
+  const p = { ...SESSIONS_DEFAULTS, ...opts };
+  const n = p.sessions;
+  const lookups = p.lookups ?? n;
+  const maxBib = Math.max(n, 1 << 20);
+  const maxSessions = Math.max(2 * n, 1 << 21);
+  const cfg = parseEngineConfig({ pool6: LAB.pool6, pool4: p.pool4, limits: { maxBib, maxSessions } }, 'bench --sessions');
+  const limit = heapLimitMB();
+  if (n >= 500_000 && limit < 6000) {
+    progress(`sessions: warning: V8 heap limit is ${limit} MB; ${n} sessions may need node --max-old-space-size=8192`, o.quiet);
+  }
+  const clock = virtualClock(1_000_000);
+  const t = createTranslator(cfg, { clock, random: seededRandom(5) });
+  const payload = payloadOf(p.payloadBytes);
+  // (T,t) of each flow, read from the translated packet (IPv4 source address and UDP source port).
+  const tAddr = new Uint32Array(n);
+  const tPort = new Uint16Array(n);
+  const before = heapNow();
+  progress(`sessions: creating ${n} UDP sessions over ${cfg.pool4.length} pool4 addresses (heap ${before.totalMB} MB, limit ${limit} MB)`, o.quiet);
+
+  const chunk = NEW_SESSION_CHUNK * 4;
+  const timed = (inputs: Buffer[], side: Side, onOut: (k: number, out: Buffer) => void): { ns: bigint; cpuUs: number; unexpected: number } => {
+    const expect: Side = side === 6 ? 4 : 6;
+    let unexpected = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < inputs.length; k++) {
+      const out = t.push(side, inputs[k]);
+      if (out.length === 1 && out[0].side === expect) onOut(k, out[0].bytes);
+      else unexpected++;
+      if ((k + 1) % p.batch === 0) clock.advance(p.clockStepMs);
+    }
+    const ns = process.hrtime.bigint() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { ns, cpuUs: cpu.user + cpu.system, unexpected };
+  };
+  const sum = { ns: 0n, cpuUs: 0, unexpected: 0 };
+  const add = (c: { ns: bigint; cpuUs: number; unexpected: number }) => {
+    sum.ns += c.ns;
+    sum.cpuUs += c.cpuUs;
+    sum.unexpected += c.unexpected;
+  };
+
+  for (let done = 0; done < n; ) {
+    const m = Math.min(chunk, n - done);
+    const base = done;
+    const inputs = build(m, 5, (f) => udp6(f, payload), base); // not timed
+    add(
+      timed(inputs, 6, (k, out) => {
+        tAddr[base + k] = out.readUInt32BE(12);
+        tPort[base + k] = out.readUInt16BE(20);
+      }),
+    );
+    done += m;
+    if (done % 200_000 < chunk) progress(`sessions: ${done} created`, o.quiet);
+  }
+  const creation = sum.ns;
+  const creationCpu = sum.cpuUs;
+  const creationUnexpected = sum.unexpected;
+  const afterCreation = heapNow();
+  const bib = t.bib().length;
+  const sessionsInTables = t.sessions().length;
+  collectGarbage();
+
+  const stride = strideFor(n);
+  const order = (j: number) => (j * stride) % n;
+  const lookup = (side: Side): LookupFigures => {
+    const s = { ns: 0n, cpuUs: 0, unexpected: 0 };
+    for (let done = 0; done < lookups; ) {
+      const m = Math.min(chunk, lookups - done);
+      const inputs = new Array<Buffer>(m);
+      for (let k = 0; k < m; k++) {
+        const i = order(done + k);
+        const f = flow6(i, 5);
+        if (side === 6) inputs[k] = udp6(f, payload);
+        else {
+          const a = tAddr[i];
+          inputs[k] = udp4Reply(f, `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, tPort[i], payload);
+        }
+      }
+      const c = timed(inputs, side, () => undefined);
+      s.ns += c.ns;
+      s.cpuUs += c.cpuUs;
+      s.unexpected += c.unexpected;
+      done += m;
+    }
+    const seconds = Number(s.ns) / 1e9;
+    return {
+      packets: lookups,
+      seconds: round(seconds, 3),
+      rate: Math.round(lookups / seconds),
+      nsPerPacket: round(Number(s.ns) / lookups, 1),
+      cpuSeconds: round(s.cpuUs / 1e6, 3),
+      cpuNsPerPacket: round((s.cpuUs * 1000) / lookups, 1),
+      unexpected: s.unexpected,
+    };
+  };
+  progress(`sessions: ${lookups} lookups 6->4 on established flows`, o.quiet);
+  const lookup6to4 = lookup(6);
+  progress(`sessions: ${lookups} lookups 4->6 (replies) on established flows`, o.quiet);
+  const lookup4to6 = lookup(4);
+  const afterLookups = heapNow();
+  const growth = heapDelta(before, afterCreation);
+  const cs = Number(creation) / 1e9;
+  return {
+    name: 'sessions',
+    description: `${n} concurrent UDP sessions (one BIB entry each, fresh client/port), then lookups on them in scattered order, ${p.payloadBytes}-byte payload`,
+    config: { pool4: p.pool4.join(', '), addresses: cfg.pool4.length, limits: { maxBib, maxSessions } },
+    sessions: n,
+    bib,
+    sessionsInTables,
+    creation: {
+      seconds: round(cs, 3),
+      rate: Math.round(n / cs),
+      nsPerSession: round(Number(creation) / n, 1),
+      cpuSeconds: round(creationCpu / 1e6, 3),
+      cpuNsPerSession: round((creationCpu * 1000) / n, 1),
+      unexpected: creationUnexpected,
+    },
+    lookup6to4,
+    lookup4to6,
+    heap: { before, afterCreation, growth, afterLookups },
+    bytesPerSession: { heapUsed: Math.round((growth.heapUsedMB * MB) / n), total: Math.round((growth.totalMB * MB) / n) },
+    heapLimitMB: limit,
+  };
+}
+
+export interface ScaleReport {
+  benchmark: string;
+  profile: 'scale';
+  date: string;
+  node: string;
+  v8: string;
+  cpu: { model: string; logicalCpus: number };
+  platform: string;
+  loadavg: { start: number; end: number };
+  /** How to give the run room: the scale phases want more than V8's default heap. */
+  note: string;
+  heapLimitMB: number;
+  results: { fuzz?: FuzzBenchResult; sessions?: SessionsBenchResult };
+  totalSeconds: number;
+}
+
+/** Runs the scale phases asked for and returns the report (the caller prints it). */
+export function runScale(what: { fuzz?: Partial<FuzzBenchOptions>; sessions?: Partial<SessionsBenchOptions> }, o: PhaseOptions = {}): ScaleReport {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const os = require('os') as typeof import('os');
+  const t0 = process.hrtime.bigint();
+  const load0 = os.loadavg()[0];
+  const results: ScaleReport['results'] = {};
+  if (what.sessions) results.sessions = sessionsBench(what.sessions, o);
+  if (what.fuzz) results.fuzz = fuzzBench(what.fuzz, o);
+  const cpus = os.cpus();
+  return {
+    benchmark: 'nat64lab in-process engine (engine/index.ts createTranslator), scale phases',
+    profile: 'scale',
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: { model: cpus[0]?.model ?? 'unknown', logicalCpus: cpus.length },
+    platform: `${os.platform()} ${os.arch()} ${os.release()}`,
+    loadavg: { start: round(load0, 2), end: round(os.loadavg()[0], 2) },
+    note: 'run as: node --max-old-space-size=8192 dist/bench/run.js --scale (1 M sessions need ~2-3 GB of heap; heap figures are after a full GC)',
+    heapLimitMB: heapLimitMB(),
+    results,
     totalSeconds: round(Number(process.hrtime.bigint() - t0) / 1e9, 3),
   };
 }

@@ -33,7 +33,9 @@ export interface StaticBibEntry {
 export interface Timeouts {
   udp: number; // UDP_DEFAULT 300, minimum UDP_MIN 120
   tcpEstablished: number; // TCP_EST 7200, minimum 7200 (+ TCP_TRANS after the probe = RFC 5382's 2 h 4 min)
-  tcpTransitory: number; // TCP_TRANS 240, minimum 240
+  tcpTransitory: number; // TCP_TRANS 240, minimum 240: closing phase, after a RST, after the probe
+  /** Partially open (V6 INIT, forwarded V4 INIT): "at least TCP_TRANS", a setting apart from the closing one (RFC 7857 §2.1); default and minimum 240. */
+  tcpInit: number;
   tcpIncomingSyn: number; // TCP_INCOMING_SYN 6
   icmp: number; // ICMP_DEFAULT 60
   fragment: number; // FRAGMENT_MIN 2
@@ -53,8 +55,56 @@ export interface EngineConfig {
   trafficClass: 'copy' | 'zero';
   /** Next-hop MTUs of the two interfaces and lowest-ipv6-mtu (RFC 7915 §4, default 1280). */
   mtu: { ipv6: number; ipv4: number; lowestIpv6: number };
+  /** Octets of fragments held for reassembly at most (RFC 6146 §3.4 MUST limit; engine/nat64/fragments.ts, default 4 MiB). */
+  fragmentMemory: number;
+  /** Resource limits and port quarantine (RFC 6888 REQ-4/5/8, RFC 6146 §5.3); engine/nat64/limits.ts. */
+  limits: Limits;
+  /** ICMP errors the translator originates: sent toward each side or not, and rate-limited (engine/nat64/icmp-policy.ts). */
+  icmpErrors: IcmpErrorPolicy;
   /** Deliberate defects, to prove that conformance cases can fail (see engine/faults.ts). */
   faults: string[];
+}
+
+/**
+ * Resource limits (engine/nat64/limits.ts). A limit left out is not applied.
+ * State beyond a limit is refused like an allocation failure: the packet is
+ * dropped with ICMPv6 1/3 and existing state is never evicted (RFC 6888 REQ-11).
+ */
+export interface Limits {
+  /** Prefix length that makes one subscriber (RFC 6888 REQ-4): 128 = each IPv6 address, 56 or 64 = a customer prefix. */
+  subscriberPrefix: number;
+  /** External ports (ICMP identifiers) per subscriber, per protocol (RFC 6888 REQ-4, 4a, 4b). */
+  ports: Partial<Record<Protocol, number>>;
+  /** Sessions per subscriber (RFC 6888 REQ-5). */
+  sessions?: number;
+  /** Sessions per mapping (BIB entry) (RFC 6888 REQ-5). */
+  sessionsPerMapping?: number;
+  /** New mappings per second per subscriber, bursts of one second's worth (RFC 6888 REQ-4c). */
+  mappingRate?: number;
+  /** New sessions per second per subscriber, bursts of one second's worth (RFC 6888 REQ-5b). */
+  sessionRate?: number;
+  /** Global caps on BIB entries, sessions and held IPv4 SYNs (RFC 6146 §5.3). */
+  maxBib: number;
+  maxSessions: number;
+  maxHeldSyns: number;
+  /** A port freed by a dynamic mapping is not reused for `seconds`; at most `maxPorts` are held back (RFC 6888 REQ-8). */
+  quarantine: { seconds: number; maxPorts: number };
+}
+
+/**
+ * ICMP errors the translator originates itself (RFC 7915 §4.4/§5.4 "sent,
+ * rate-limited, or not sent"; RFC 5508 REQ-9 per-interface policy, REQ-10f
+ * rate limiting). Translated errors are not affected.
+ */
+export interface IcmpErrorPolicy {
+  /** Send originated ICMPv4 errors (toward the IPv4 side). Default true. */
+  send4: boolean;
+  /** Send originated ICMPv6 errors (toward the IPv6 side). Default true. */
+  send6: boolean;
+  /** Token bucket per side: errors per second, 0 for no limit. Default 100. */
+  ratePerSecond: number;
+  /** Errors that may leave at once. Default 10. */
+  burst: number;
 }
 
 /** A BIB entry as the engine reports it (RFC 6146 §3.1). */

@@ -11,7 +11,7 @@
 import { canonical, formatIPv4, ipv4ToNumber, isIPv4, isIPv6, numberToIPv4, parseIPv6, parsePrefix, inPrefix, prefixHostBitsZero } from '../harness/packet/address';
 import { PREF64_LENGTHS, WELL_KNOWN_PREFIX, parsePref64 } from '../harness/packet/rfc6052';
 import { LAB } from '../harness/lab/addressing';
-import { EngineConfig, FilteringMode, Pool4Entry, PortRange, Protocol, StaticBibEntry, Timeouts } from './api';
+import { EngineConfig, FilteringMode, IcmpErrorPolicy, Limits, Pool4Entry, PortRange, Protocol, StaticBibEntry, Timeouts } from './api';
 import { FAULTS, isKnownFault } from './faults';
 
 /** A configuration error; `message` is the one-line explanation. */
@@ -50,6 +50,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   udp: RFC6146.UDP_DEFAULT,
   tcpEstablished: RFC6146.TCP_EST,
   tcpTransitory: RFC6146.TCP_TRANS,
+  tcpInit: RFC6146.TCP_TRANS,
   tcpIncomingSyn: RFC6146.TCP_INCOMING_SYN,
   icmp: RFC6146.ICMP_DEFAULT,
   fragment: RFC6146.FRAGMENT_MIN,
@@ -60,6 +61,8 @@ const TIMEOUT_MIN: Record<keyof Timeouts, { min: number; why: string }> = {
   udp: { min: RFC6146.UDP_MIN, why: 'UDP_MIN (120 s, RFC 6146 §4)' },
   tcpEstablished: { min: RFC6146.TCP_EST, why: 'TCP_EST (7200 s, RFC 6146 §3.5.2.2 and §4)' },
   tcpTransitory: { min: RFC6146.TCP_TRANS, why: 'TCP_TRANS (240 s, RFC 6146 §4, RFC 5382 REQ-5)' },
+  // RFC 7857 §2.1 MAY allow less than 4 min; RFC 5382 REQ-5 (MUST NOT) and RFC 6146 §3.5.2.2 ("at least TCP_TRANS") win for a NAT64.
+  tcpInit: { min: RFC6146.TCP_TRANS, why: 'TCP_TRANS (240 s, RFC 6146 §3.5.2.2 "at least TCP_TRANS", RFC 5382 REQ-5)' },
   tcpIncomingSyn: { min: RFC6146.TCP_INCOMING_SYN, why: 'TCP_INCOMING_SYN (6 s, RFC 6146 §4, RFC 5382 REQ-4)' },
   icmp: { min: RFC6146.ICMP_DEFAULT, why: '60 s (RFC 5508 REQ-2)' },
   // RFC 6146 §3.4 bounds only the default (at least FRAGMENT_MIN); a configured value must merely be positive.
@@ -69,7 +72,7 @@ const TIMEOUT_MIN: Record<keyof Timeouts, { min: number; why: string }> = {
 /** At most this many pool4 addresses (a /16); beyond that the tables would be silly for a lab engine. */
 const MAX_POOL4_ADDRESSES = 65536;
 
-const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'trafficClass', 'mtu', 'faults'] as const;
+const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'trafficClass', 'mtu', 'limits', 'fragmentMemory', 'icmpErrors', 'faults'] as const;
 const FILTERING: readonly FilteringMode[] = ['endpoint-independent', 'address-dependent'];
 
 type Raw = Record<string, unknown>;
@@ -211,7 +214,7 @@ function parseStaticBib(raw: unknown, where: string, pool4: Pool4Entry[], pool6:
   return { protocol: proto, v6: { address: canonical(v6.address), port: v6.port }, v4: { address: v4addr, port: v4.port } };
 }
 
-function parseTimeouts(raw: unknown, where: string): Timeouts {
+function parseTimeouts(raw: unknown, where: string, acceptShortTcp = false): Timeouts {
   const out: Timeouts = { ...DEFAULT_TIMEOUTS };
   if (raw === undefined) return out;
   if (!isObject(raw)) throw new ConfigError(`${where}: ${show(raw)} is not an object; write e.g. { "udp": 300 } (seconds)`);
@@ -222,7 +225,9 @@ function parseTimeouts(raw: unknown, where: string): Timeouts {
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${where}.${k}: ${show(v)} is not a number of seconds`);
     const { min, why } = TIMEOUT_MIN[k];
-    if (v < min) {
+    // FAULT accept-short-tcp-timeouts: the TCP_EST / TCP_TRANS minimums are not enforced.
+    const unchecked = acceptShortTcp && (k === 'tcpEstablished' || k === 'tcpTransitory' || k === 'tcpInit') && v > 0;
+    if (v < min && !unchecked) {
       if (k === 'fragment') throw new ConfigError(`${where}.${k}: ${v} is not above ${why}; the default is ${RFC6146.FRAGMENT_MIN}`);
       throw new ConfigError(`${where}.${k}: ${v} is below ${why}; use at least ${min}`);
     }
@@ -300,7 +305,7 @@ export function parseEngineConfig(raw: unknown, source = 'config'): EngineConfig
     filtering = obj.filtering as FilteringMode;
   }
 
-  const timeouts = parseTimeouts(obj.timeouts, `${source}.timeouts`);
+  const timeouts = parseTimeouts(obj.timeouts, `${source}.timeouts`, Array.isArray(obj.faults) && obj.faults.includes('accept-short-tcp-timeouts'));
 
   // static BIB
   const staticBib: StaticBibEntry[] = [];
@@ -348,7 +353,8 @@ export function parseEngineConfig(raw: unknown, source = 'config'): EngineConfig
     trafficClass = obj.trafficClass;
   }
 
-  return { pool6, pool4, staticBib, filtering, timeouts, trafficClass, mtu: parseMtu(obj.mtu, `${source}.mtu`), faults };
+  const limits = parseLimits(obj.limits, `${source}.limits`, pool4.length, faults);
+  return { pool6, pool4, staticBib, filtering, timeouts, trafficClass, mtu: parseMtu(obj.mtu, `${source}.mtu`), limits, fragmentMemory: parseFragmentMemory(obj.fragmentMemory, `${source}.fragmentMemory`), icmpErrors: parseIcmpErrors(obj.icmpErrors, `${source}.icmpErrors`), faults };
 }
 
 /**
@@ -370,4 +376,103 @@ function parseMtu(raw: unknown, where: string): EngineConfig['mtu'] {
     mtu[k] = v;
   }
   return mtu;
+}
+
+/**
+ * Resource limits (engine/nat64/limits.ts). The global caps have defaults
+ * that keep the tables bounded (RFC 6146 §5.3); the per-subscriber limits
+ * (RFC 6888 REQ-4/5) apply only when configured; freed ports are held back
+ * 120 s (RFC 6888 REQ-8).
+ */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  subscriberPrefix: 128,
+  ports: {},
+  maxBib: 1 << 20,
+  maxSessions: 1 << 21,
+  maxHeldSyns: 4096,
+  quarantine: { seconds: 120, maxPorts: 1 << 18 },
+};
+
+/** Largest pool4 the engine uses under FAULT pool4-size-limit. */
+const FAULT_POOL4_SIZE_LIMIT = 1024;
+
+function parseLimits(raw: unknown, where: string, pool4Size: number, faults: string[]): Limits {
+  // FAULT pool4-size-limit: pools beyond 1024 addresses are refused (RFC 6888 REQ-3 asks for no size limit).
+  if (faults.includes('pool4-size-limit') && pool4Size > FAULT_POOL4_SIZE_LIMIT) {
+    throw new ConfigError(`${where.replace(/\.limits$/, '.pool4')}: ${pool4Size} addresses; at most ${FAULT_POOL4_SIZE_LIMIT} are supported`);
+  }
+  const out: Limits = { ...DEFAULT_LIMITS, ports: {}, quarantine: { ...DEFAULT_LIMITS.quarantine } };
+  if (raw === undefined) return out;
+  if (!isObject(raw)) throw new ConfigError(`${where}: ${show(raw)} is not an object; write e.g. { "ports": { "udp": 1000 }, "sessions": 4000 }`);
+  checkKeys(raw, ['subscriberPrefix', 'ports', 'sessions', 'sessionsPerMapping', 'mappingRate', 'sessionRate', 'maxBib', 'maxSessions', 'maxHeldSyns', 'quarantine'], where);
+  const int = (v: unknown, at: string, min: number, max: number): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${at}: ${show(v)} is not valid; use an integer ${min}-${max}`);
+    return v;
+  };
+  const rate = (v: unknown, at: string): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1e9) throw new ConfigError(`${at}: ${show(v)} is not valid; use a positive number of new entries per second`);
+    return v;
+  };
+  if (raw.subscriberPrefix !== undefined) out.subscriberPrefix = int(raw.subscriberPrefix, `${where}.subscriberPrefix`, 1, 128);
+  if (raw.ports !== undefined) {
+    if (!isObject(raw.ports)) throw new ConfigError(`${where}.ports: ${show(raw.ports)} is not an object; write { "udp": 1000, "tcp": 1000, "icmp": 100 } (ports per subscriber)`);
+    checkKeys(raw.ports, PROTOCOLS, `${where}.ports`);
+    for (const p of PROTOCOLS) if (raw.ports[p] !== undefined) out.ports[p] = int(raw.ports[p], `${where}.ports.${p}`, 1, 65536 * MAX_POOL4_ADDRESSES);
+  }
+  if (raw.sessions !== undefined) out.sessions = int(raw.sessions, `${where}.sessions`, 1, 2 ** 31);
+  if (raw.sessionsPerMapping !== undefined) out.sessionsPerMapping = int(raw.sessionsPerMapping, `${where}.sessionsPerMapping`, 1, 2 ** 31);
+  if (raw.mappingRate !== undefined) out.mappingRate = rate(raw.mappingRate, `${where}.mappingRate`);
+  if (raw.sessionRate !== undefined) out.sessionRate = rate(raw.sessionRate, `${where}.sessionRate`);
+  if (raw.maxBib !== undefined) out.maxBib = int(raw.maxBib, `${where}.maxBib`, 1, 2 ** 31);
+  if (raw.maxSessions !== undefined) out.maxSessions = int(raw.maxSessions, `${where}.maxSessions`, 1, 2 ** 31);
+  if (raw.maxHeldSyns !== undefined) out.maxHeldSyns = int(raw.maxHeldSyns, `${where}.maxHeldSyns`, 0, 2 ** 31);
+  if (raw.quarantine !== undefined) {
+    const q = raw.quarantine;
+    if (!isObject(q)) throw new ConfigError(`${where}.quarantine: ${show(q)} is not an object; write { "seconds": 120, "maxPorts": 65536 }`);
+    checkKeys(q, ['seconds', 'maxPorts'], `${where}.quarantine`);
+    if (q.seconds !== undefined) out.quarantine.seconds = int(q.seconds, `${where}.quarantine.seconds`, 0, 86400);
+    if (q.maxPorts !== undefined) out.quarantine.maxPorts = int(q.maxPorts, `${where}.quarantine.maxPorts`, 0, 2 ** 31);
+  }
+  return out;
+}
+
+/**
+ * Fragment reassembly memory in octets (RFC 6146 §3.4: the resources for
+ * fragments MUST be limited). Default 4 MiB; at least 1280, so that one
+ * minimum-MTU IPv6 fragment can be held.
+ */
+function parseFragmentMemory(raw: unknown, where: string): number {
+  if (raw === undefined) return 4 * 1024 * 1024;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1280 || raw > 2 ** 30) {
+    throw new ConfigError(`${where}: ${show(raw)} is not valid; use an integer number of octets 1280-${2 ** 30}`);
+  }
+  return raw;
+}
+
+/** ICMP errors the translator originates (engine/nat64/icmp-policy.ts): on toward both sides, 100 per second per side, bursts of 10 (RFC 4443 §2.4(f) token bucket). */
+export const DEFAULT_ICMP_ERRORS: Readonly<IcmpErrorPolicy> = { send4: true, send6: true, ratePerSecond: 100, burst: 10 };
+
+/** RFC 7915 §4.4/§5.4 "sent, rate-limited, or not sent"; RFC 5508 REQ-9 (per side) and REQ-10f (rate). */
+function parseIcmpErrors(raw: unknown, where: string): IcmpErrorPolicy {
+  const out: IcmpErrorPolicy = { ...DEFAULT_ICMP_ERRORS };
+  if (raw === undefined) return out;
+  if (!isObject(raw)) throw new ConfigError(`${where}: ${show(raw)} is not an object; write { "send4": true, "send6": true, "ratePerSecond": 100, "burst": 10 }`);
+  checkKeys(raw, ['send4', 'send6', 'ratePerSecond', 'burst'], where);
+  for (const k of ['send4', 'send6'] as const) {
+    const v = raw[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw new ConfigError(`${where}.${k}: ${show(v)} is not valid; write true (send) or false (do not send)`);
+    out[k] = v;
+  }
+  if (raw.ratePerSecond !== undefined) {
+    const v = raw.ratePerSecond;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1e6) throw new ConfigError(`${where}.ratePerSecond: ${show(v)} is not valid; use errors per second 0-1000000 (0: no limit)`);
+    out.ratePerSecond = v;
+  }
+  if (raw.burst !== undefined) {
+    const v = raw.burst;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1e6) throw new ConfigError(`${where}.burst: ${show(v)} is not valid; use an integer 1-1000000`);
+    out.burst = v;
+  }
+  return out;
 }

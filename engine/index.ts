@@ -8,9 +8,9 @@ import type { Side } from '../harness/packet/types';
 import type { BibEntry, Clock, Emitted, EngineConfig, RandomInt, SessionEntry, Translator } from './api';
 import { faultFlags } from './nat64/flags';
 import { Ctx, expireDue, installStaticBib, process4, process6 } from './nat64/pipeline';
-import { Pool4 } from './nat64/pool4';
+import { limitedState } from './nat64/limits';
+import { IcmpErrorGate } from './nat64/icmp-policy';
 import { Pref64Map } from './nat64/pref64';
-import { Tables } from './nat64/tables';
 
 export type { Translator } from './api';
 
@@ -34,7 +34,8 @@ export interface Nat64Translator extends Translator {
 }
 
 export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Nat64Translator {
-  const pool = new Pool4(config.pool4);
+  // Pool with port quarantine, tables that count per subscriber, and the limiter (engine/nat64/limits.ts).
+  const { pool, tables, limits } = limitedState(config, deps.clock);
   const flags = faultFlags(config.faults);
   const pref = new Pref64Map(config.pool6, flags);
   const faultSet: ReadonlySet<string> = new Set(config.faults);
@@ -42,20 +43,26 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     config,
     pref,
     pool,
-    tables: new Tables(pool),
+    tables,
+    limits,
     flags,
     env: { pref, pool, flags, illegalSourcesAllowed: faultSet.has('illegal-source-translated'), translateIcmpInfo: faultSet.has('translate-icmp-info') },
     clock: deps.clock,
     random: deps.random,
-    xopts: { faults: faultSet, trafficClass: config.trafficClass, tos: config.trafficClass === 'zero' ? 0 : 'copy' },
+    xopts: { faults: faultSet, trafficClass: config.trafficClass, tos: config.trafficClass === 'zero' ? 0 : 'copy', mtu: config.mtu },
     adf:
       // FAULT adf-filter-ignored / eif-filtering-broken: the configured filtering mode is not the one applied.
       config.filtering === 'address-dependent' ? !flags.adfFilterIgnored : flags.eifFilteringBroken,
     ms: {
       udp: config.timeouts.udp * 1000,
-      est: config.timeouts.tcpEstablished * 1000,
-      trans: config.timeouts.tcpTransitory * 1000,
-      syn: config.timeouts.tcpIncomingSyn * 1000,
+      // FAULT tcp-est-too-short / tcp-est-too-long: 1 h / 24 h whatever the configured TCP_EST.
+      est: (flags.tcpEstTooShort ? 3600 : flags.tcpEstTooLong ? 86400 : config.timeouts.tcpEstablished) * 1000,
+      // FAULT tcp-trans-too-short: 60 s for partially open and closing sessions whatever the configuration.
+      trans: (flags.tcpTransTooShort ? 60 : config.timeouts.tcpTransitory) * 1000,
+      // FAULT tcp-init-timeout-ignored: partially open sessions take the closing timeout (one transitory setting).
+      init: (flags.tcpTransTooShort ? 60 : flags.tcpInitTimeoutIgnored ? config.timeouts.tcpTransitory : config.timeouts.tcpInit) * 1000,
+      // FAULT v4-syn-not-held: an unsolicited IPv4 SYN's V4 INIT session expires at once (answered at the next step).
+      syn: (flags.v4SynNotHeld ? 0 : config.timeouts.tcpIncomingSyn) * 1000,
       icmp: config.timeouts.icmp * 1000,
     },
     nextIpv4Id: deps.random(65536),
@@ -65,6 +72,7 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     faultHosts: new Map(),
   };
   installStaticBib(ctx);
+  const errorGate = new IcmpErrorGate(config.icmpErrors, deps.clock, faultSet);
   let internalErrors = 0;
   let slowPath: Emitted[] = [];
   const reorderLarge = (out: Emitted[]): Emitted[] => {
@@ -81,15 +89,19 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
   return {
     config,
     push(side: Side, bytes: Buffer): Emitted[] {
-      const out: Emitted[] = [];
+      let out: Emitted[] = [];
+      let expired = 0;
       ctx.lastDrop = undefined;
       try {
         expireDue(ctx, out);
+        expired = out.length;
         if (side === 6) process6(ctx, bytes, out);
         else if (side === 4) process4(ctx, bytes, out);
       } catch (err) {
         fail(err, side, bytes);
       }
+      // ICMP errors the translator originates: per-side setting and rate limit (engine/nat64/icmp-policy.ts).
+      out = [...errorGate.filter(undefined, undefined, out.slice(0, expired)), ...errorGate.filter(side, bytes, out.slice(expired))];
       // FAULT large-packets-reordered: packets over 1024 octets take a slow path and leave after the next push's output.
       if (faultSet.has('large-packets-reordered')) return reorderLarge(out);
       return out;
@@ -101,7 +113,7 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
       } catch (err) {
         fail(err, 6, Buffer.alloc(0));
       }
-      return out;
+      return errorGate.filter(undefined, undefined, out);
     },
     bib(): BibEntry[] {
       return ctx.tables.bibSnapshot();

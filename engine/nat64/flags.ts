@@ -48,6 +48,31 @@ export interface FaultFlags {
   portDependentFiltering: boolean;
   adfPerHost: boolean;
   staticBibExpires: boolean;
+  // Faults added with the tcp-state-machine suite (engine/nat64/tcp-faults.ts, pipeline.ts, engine/index.ts).
+  noTcpStateMachine: boolean;
+  v4SynNotHeld: boolean;
+  heldSynNoIcmp: boolean;
+  rstNotTransitory: boolean;
+  rstNotTranslated: boolean;
+  noEstProbe: boolean;
+  finNotTracked: boolean;
+  halfCloseTransitory: boolean;
+  tcpNoRefresh: boolean;
+  noSimultaneousOpen: boolean;
+  tcpTransTooShort: boolean;
+  tcpEstTooShort: boolean;
+  tcpEstTooLong: boolean;
+  tcpInitTimeoutIgnored: boolean;
+  // Faults added with the icmp-error suite (incoming.ts, pipeline.ts; the first two are RFC 7915 half faults seen here too).
+  icmpErrorDropRowsTranslated: boolean;
+  icmpErrorInErrorTranslated: boolean;
+  innerOptionsOffsetFixed: boolean;
+  shortQuoteMatched: boolean;
+  icmpErrorTupleUnswapped: boolean;
+  icmpErrorDeletesMapping: boolean;
+  icmpErrorWithoutMapping: boolean;
+  icmpErrorOuterAlgorithmic: boolean;
+  icmpErrorFiltered: boolean;
 }
 
 /** Fault name -> flag. The names are the ones listed in engine/faults.ts. */
@@ -92,6 +117,29 @@ export const FLAG_OF: Readonly<Record<string, keyof FaultFlags>> = {
   'port-dependent-filtering': 'portDependentFiltering',
   'adf-per-host': 'adfPerHost',
   'static-bib-expires': 'staticBibExpires',
+  'no-tcp-state-machine': 'noTcpStateMachine',
+  'v4-syn-not-held': 'v4SynNotHeld',
+  'held-syn-no-icmp': 'heldSynNoIcmp',
+  'rst-not-transitory': 'rstNotTransitory',
+  'rst-not-translated': 'rstNotTranslated',
+  'no-est-probe': 'noEstProbe',
+  'fin-not-tracked': 'finNotTracked',
+  'half-close-transitory': 'halfCloseTransitory',
+  'tcp-no-refresh': 'tcpNoRefresh',
+  'no-simultaneous-open': 'noSimultaneousOpen',
+  'tcp-trans-too-short': 'tcpTransTooShort',
+  'tcp-est-too-short': 'tcpEstTooShort',
+  'tcp-est-too-long': 'tcpEstTooLong',
+  'tcp-init-timeout-ignored': 'tcpInitTimeoutIgnored',
+  'icmp-error-drop-rows-translated': 'icmpErrorDropRowsTranslated',
+  'icmp-error-in-error-translated': 'icmpErrorInErrorTranslated',
+  'inner-options-offset-fixed': 'innerOptionsOffsetFixed',
+  'short-quote-matched': 'shortQuoteMatched',
+  'icmp-error-tuple-unswapped': 'icmpErrorTupleUnswapped',
+  'icmp-error-deletes-mapping': 'icmpErrorDeletesMapping',
+  'icmp-error-without-mapping': 'icmpErrorWithoutMapping',
+  'icmp-error-outer-algorithmic': 'icmpErrorOuterAlgorithmic',
+  'icmp-error-filtered': 'icmpErrorFiltered',
 };
 
 export function faultFlags(faults: readonly string[]): FaultFlags {

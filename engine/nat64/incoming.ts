@@ -7,6 +7,7 @@
  * the tables.
  */
 import { formatIPv4, parseIPv6 } from '../../harness/packet/address';
+import { decode, encode } from '../../harness/packet/codec';
 import { internetChecksum } from '../../harness/packet/checksum';
 import type { Packet } from '../../harness/packet/types';
 import { PROTO } from '../../harness/packet/types';
@@ -37,8 +38,12 @@ export type Incoming =
   | { kind: 'error'; tuple: Tuple; z4: string; pkt: Packet }
   /** A protocol other than TCP, UDP, ICMP (§3.4 last paragraphs). */
   | { kind: 'unknown-protocol'; protocol: number; z4: string; pkt: Packet }
-  /** Silently discarded, with the reason (for tests and logs). */
-  | { kind: 'drop'; reason: string }
+  /**
+   * Discarded, with the reason (for tests and logs). `prohibited`: no other
+   * error is prescribed, so RFC 7915 §4.4/§5.4's Destination Unreachable
+   * "administratively prohibited" goes back (engine/nat64/icmp-policy.ts).
+   */
+  | { kind: 'drop'; reason: string; prohibited?: boolean }
   /** Not addressed to the NAT64 (§3.5: not to Pref64::/n or not to pool4): not handled at all. */
   | { kind: 'not-ours'; reason: string };
 
@@ -69,22 +74,49 @@ function innerPorts(inner: Packet, protocol: number): { sport: number; dport: nu
   return undefined;
 }
 
+/** The tuple with source and destination exchanged (back). */
+function swapped(t: Tuple): Tuple {
+  return { proto: t.proto, src: t.dst, sport: t.dport, dst: t.src, dport: t.sport };
+}
+
 /** Swapped tuple of the packet embedded in an ICMP error, or a reason to drop. */
-function errorTuple(inner: Packet | undefined, family: 4 | 6): Tuple | string {
+function errorTuple(inner: Packet | undefined, family: 4 | 6, flags: FaultFlags, depth = 0): Tuple | string {
+  const t = embeddedTuple(inner, family, flags, depth);
+  // FAULT icmp-error-tuple-unswapped: source and destination are not exchanged.
+  return typeof t !== 'string' && flags.icmpErrorTupleUnswapped ? swapped(t) : t;
+}
+
+function embeddedTuple(inner: Packet | undefined, family: 4 | 6, flags: FaultFlags, depth: number): Tuple | string {
   const h = family === 6 ? inner?.ipv6 : inner?.ipv4;
   if (!inner || !h) return `embedded packet is not IPv${family}`;
   const protocol = family === 6 ? lastNextHeader6(inner) : inner.ipv4!.protocol ?? -1;
   if (protocol === PROTO.UDP || protocol === PROTO.TCP) {
-    const ports = innerPorts(inner, protocol);
+    let ports = innerPorts(inner, protocol);
+    if (flags.innerOptionsOffsetFixed && family === 4 && (inner.ipv4!.ihl ?? 5) > 5) {
+      // FAULT inner-options-offset-fixed: the ports are read at offset 20, inside the IPv4 options.
+      const b = encode({ ...inner, trailer: undefined, notes: undefined });
+      ports = b.length >= 24 ? { sport: b.readUInt16BE(20), dport: b.readUInt16BE(22) } : undefined;
+    }
+    // FAULT short-quote-matched: missing ports become -1, for the pipeline to match any mapping of the address.
+    if (!ports && flags.shortQuoteMatched && family === 4) ports = { sport: -1, dport: -1 };
     if (!ports) return 'embedded packet too short to recover the 5-tuple (RFC 6146 §3.4)';
     return { proto: protocol === PROTO.UDP ? 'udp' : 'tcp', src: h.dst, sport: ports.dport, dst: h.src, dport: ports.sport };
   }
   const icmp = family === 6 ? inner.icmpv6 : inner.icmpv4;
   if (protocol === (family === 6 ? PROTO.ICMPV6 : PROTO.ICMP)) {
-    if (!icmp) return 'embedded ICMP message too short to recover the identifier (RFC 6146 §3.4)';
+    if (!icmp) {
+      // FAULT short-quote-matched
+      if (flags.shortQuoteMatched && family === 4) return { proto: 'icmp', src: h.dst, sport: -1, dst: h.src, dport: -1 };
+      return 'embedded ICMP message too short to recover the identifier (RFC 6146 §3.4)';
+    }
     const query = family === 6 ? icmp.type === 128 || icmp.type === 129 : icmp.type === 8 || icmp.type === 0;
     if (!query) {
       const isErr = family === 6 ? icmp.type < 128 : [3, 4, 5, 11, 12].includes(icmp.type);
+      if (isErr && flags.icmpErrorInErrorTranslated && depth === 0) {
+        // FAULT icmp-error-in-error-translated: the tuple of the packet quoted one level deeper, as it stands.
+        const deeper = embeddedTuple(icmp.quote, family, flags, 1);
+        if (typeof deeper !== 'string') return swapped(deeper);
+      }
       return isErr ? 'ICMP error inside an ICMP error (RFC 6146 §3.4)' : `embedded ICMP type ${icmp.type} is not a query`;
     }
     const id = icmp.id ?? 0;
@@ -122,9 +154,9 @@ export function incoming6(env: IncomingEnv, p: Packet): Incoming {
   // FAULT accept-pref64-source: the check is skipped.
   if (!env.flags.acceptPref64Source && env.pref.contains(h.src)) return drop(`source ${h.src} lies inside ${env.pref.text} (RFC 6146 §3.5)`);
   if (!env.illegalSourcesAllowed && illegalSource6(h.src)) return drop(`illegal source ${h.src} (RFC 7915 §5.1)`);
-  if (!wkpAllows(env, z4)) return drop(`destination embeds non-global ${z4} under the Well-Known Prefix (RFC 6052 §3.1)`);
+  if (!wkpAllows(env, z4)) return { kind: 'drop', reason: `destination embeds non-global ${z4} under the Well-Known Prefix (RFC 6052 §3.1)`, prohibited: true };
   if (cutShort(p)) return drop(`malformed: ${p.notes!.join('; ')}`);
-  if (isFragment6(p)) return drop('fragment: fragment handling is not implemented yet');
+  if (isFragment6(p)) return drop('fragment not taken for reassembly (fragments.ts): dropped');
   const protocol = lastNextHeader6(p);
   if (protocol === PROTO.UDP || protocol === PROTO.TCP) {
     const l4 = p.udp ?? p.tcp;
@@ -149,8 +181,9 @@ export function incoming6(env: IncomingEnv, p: Packet): Incoming {
       }
       return drop(`ICMPv6 informational type ${icmp.type} is not translated (RFC 7915 §5.2)`);
     }
-    if (![1, 2, 3, 4].includes(icmp.type)) return drop(`ICMPv6 error type ${icmp.type} is not translated (RFC 7915 §5.2)`);
-    const t = errorTuple(icmp.quote, 6);
+    // FAULT icmp-error-drop-rows-translated: every error type goes on to translation.
+    if (![1, 2, 3, 4].includes(icmp.type) && !env.flags.icmpErrorDropRowsTranslated) return drop(`ICMPv6 error type ${icmp.type} is not translated (RFC 7915 §5.2)`);
+    const t = errorTuple(icmp.quote, 6, env.flags);
     if (typeof t === 'string') return drop(t);
     // The tuple's destination is the embedded source Y': it must be a Pref64 address too.
     const w = env.pref.extract(t.dst);
@@ -180,9 +213,9 @@ export function incoming4(env: IncomingEnv, p: Packet, bytes: Buffer | undefined
   if (env.pool.indexOf(h.dst) < 0 && !env.flags.poolDestinationUnchecked) return { kind: 'not-ours', reason: `destination ${h.dst} is not in pool4` };
   if (bytes && !ipv4HeaderChecksumOk(bytes)) return drop('bad IPv4 header checksum (RFC 1812 §5.2.2)');
   if (!env.illegalSourcesAllowed && illegalSource4(h.src)) return drop(`illegal source ${h.src} (RFC 7915 §4.1)`);
-  if (!wkpAllows(env, h.src)) return drop(`source ${h.src} is non-global and cannot be represented under the Well-Known Prefix (RFC 6052 §3.1)`);
+  if (!wkpAllows(env, h.src)) return { kind: 'drop', reason: `source ${h.src} is non-global and cannot be represented under the Well-Known Prefix (RFC 6052 §3.1)`, prohibited: true };
   if (cutShort(p)) return drop(`malformed: ${p.notes!.join('; ')}`);
-  if (h.mf || (h.fragOffset ?? 0) > 0) return drop('fragment: fragment handling is not implemented yet');
+  if (h.mf || (h.fragOffset ?? 0) > 0) return drop('fragment not taken for reassembly (fragments.ts): dropped');
   const protocol = h.protocol ?? -1;
   if (protocol === PROTO.UDP || protocol === PROTO.TCP) {
     const l4 = p.udp ?? p.tcp;
@@ -206,8 +239,10 @@ export function incoming4(env: IncomingEnv, p: Packet, bytes: Buffer | undefined
       const id = icmp.id ?? ((icmp.rest ?? 0) >>> 16);
       return { kind: 'flow', tuple: { proto: 'icmp', src: h.src, sport: id, dst: h.dst, dport: id }, z4: h.src, pkt: p };
     }
-    if (![3, 11, 12].includes(icmp.type)) return drop(`ICMPv4 type ${icmp.type} is not translated (RFC 7915 §4.2)`);
-    const t = errorTuple(icmp.quote, 4);
+    // FAULT icmp-error-drop-rows-translated: Source Quench, Redirect and Alternate Host Address go on to translation.
+    const dropRows = env.flags.icmpErrorDropRowsTranslated && [4, 5, 6].includes(icmp.type);
+    if (![3, 11, 12].includes(icmp.type) && !dropRows) return drop(`ICMPv4 type ${icmp.type} is not translated (RFC 7915 §4.2)`);
+    const t = errorTuple(icmp.quote ?? (dropRows && p.payload ? decode(p.payload) : undefined), 4, env.flags);
     if (typeof t === 'string') return drop(t);
     // The tuple's destination is the embedded source: it must be one of ours.
     if (env.pool.indexOf(t.dst) < 0) return drop(`embedded source ${t.dst} is not in pool4`);

@@ -29,9 +29,10 @@
  *   source of ICMP errors from non-global routers (RFC 7915 §4.1's MAY for
  *   troubleshooting is not taken); 192.0.0.170/171 stay allowed (RFC 7050).
  *
- * Not implemented yet: fragments (dropped; RFC 6146 §3.4 MUST handle them,
- * with FRAGMENT_MIN), ICMP error rate limiting, per-host resource limits
- * beyond the cap on held SYNs, the "drop externally initiated TCP" policy.
+ * Fragments (RFC 6146 §3.4) and next-hop MTUs (RFC 7915) are in
+ * fragments.ts. Resource limits (per subscriber, global caps, port quarantine) are
+ * limits.ts. Not implemented yet: ICMP error rate limiting, the "drop externally
+ * initiated TCP" policy.
  */
 import { decode, encode } from '../../harness/packet/codec';
 import type { Packet, Side } from '../../harness/packet/types';
@@ -44,11 +45,16 @@ import { Incoming, IncomingEnv, Tuple, incoming4, incoming6 } from './incoming';
 import { Pool4 } from './pool4';
 import { Pref64Map } from './pref64';
 import { Bib, Session, Tables, bibKey6 } from './tables';
-import { Lifetime, OnExpiry, TcpState, tcpOnExpiry, tcpStep } from './tcp-state';
+import { Lifetime, OnExpiry, TcpState, tcpOnExpiry } from './tcp-state';
+import { tcpStepUnderFaults } from './tcp-faults';
 import { XlatMap, XlatResult, to4, to6 } from './xlat';
 import { algRewrite } from './alg-fault';
+import { expireFragments, reassemble4, reassemble6, send4, send6 } from './fragments';
+import { Limiter, forwardedAnyway, refusalError } from './limits';
+import { formatIPv4, parseIPv6 } from '../../harness/packet/address';
+import { prohibited4, prohibited6 } from './icmp-policy';
 
-/** Held IPv4 SYNs (TCP_INCOMING_SYN) are capped so SYN floods cannot exhaust memory (RFC 6146 §5.3). */
+/** Held IPv4 SYNs (TCP_INCOMING_SYN) are capped so SYN floods cannot exhaust memory (RFC 6146 §5.3); the cap in force is config limits.maxHeldSyns, default this. */
 export const MAX_HELD_SYNS = 4096;
 
 export interface Ctx {
@@ -56,6 +62,8 @@ export interface Ctx {
   pref: Pref64Map;
   pool: Pool4;
   tables: Tables;
+  /** Per-subscriber limits, global caps, port quarantine (limits.ts). */
+  limits: Limiter;
   flags: FaultFlags;
   env: IncomingEnv;
   clock: Clock;
@@ -63,8 +71,8 @@ export interface Ctx {
   xopts: XlatOptions;
   /** Effective filtering after faults: true = Address-Dependent Filtering. */
   adf: boolean;
-  /** Timeouts in ms. */
-  ms: { udp: number; est: number; trans: number; syn: number; icmp: number };
+  /** Timeouts in ms; `init` is the partially-open TCP timeout (V6 INIT, forwarded V4 INIT), `trans` the closing one. */
+  ms: { udp: number; est: number; trans: number; init: number; syn: number; icmp: number };
   /** Next IPv4 Identification for 6->4 packets (RFC 7915 §5.1, RFC 6864). */
   nextIpv4Id: number;
   /** Round-robin cursor (fault no-paired-pooling). */
@@ -131,6 +139,8 @@ function newBib(ctx: Ctx, proto: Protocol, v6: string, v6port: number, key6: str
     if (paired >= 0) {
       // Paired pooling: the host keeps its address; if that address is full the packet is dropped (RFC 7857 §4 REQ).
       addrs = [paired];
+      // FAULT soft-app: when the host's address is full, the other pool addresses are tried too (RFC 7857 §4 "soft-APP" by default).
+      if (ctx.xopts.faults.has('soft-app')) addrs = Array.from({ length: pool.size }, (_, i) => (paired + i) % pool.size);
     } else {
       const first = flags.predictablePorts ? 0 : ctx.random(pool.size);
       addrs = Array.from({ length: pool.size }, (_, i) => (first + i) % pool.size);
@@ -154,6 +164,8 @@ function lifetimeOf(ctx: Ctx, proto: Protocol): number {
   // FAULT udp-short-lifetime / icmp-short-lifetime: a fixed 60 s / 30 s whatever the configured timeout.
   if (proto === 'udp' && ctx.flags.udpShortLifetime) return 60_000;
   if (proto === 'icmp' && ctx.flags.icmpShortLifetime) return 30_000;
+  // FAULT no-tcp-state-machine: TCP is handled like UDP, every segment setting the one lifetime to TCP_EST.
+  if (proto === 'tcp' && ctx.flags.noTcpStateMachine) return ctx.ms.est;
   return proto === 'udp' ? ctx.ms.udp : proto === 'icmp' ? ctx.ms.icmp : ctx.ms.trans;
 }
 
@@ -186,6 +198,8 @@ function refresh(ctx: Ctx, s: Session, ms: number): void {
 function applyTcpLifetime(ctx: Ctx, s: Session, l: Lifetime): void {
   if (l === Lifetime.TRANS) refresh(ctx, s, ctx.ms.trans);
   else if (l === Lifetime.EST) refresh(ctx, s, ctx.ms.est);
+  else if (l === Lifetime.INIT) refresh(ctx, s, ctx.ms.init);
+  else if (l === Lifetime.NOW) refresh(ctx, s, 0); // fault rst-not-transitory: removed at the next step
 }
 
 function releaseHeld(ctx: Ctx, s: Session): void {
@@ -223,13 +237,24 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
 
   const allocFail = () => {
     dropped(ctx, `no IPv4 transport address available for ${t.proto} [${t.src}]:${t.sport} (RFC 6146 §3.5.1.1/§3.5.2.3)`);
-    // SHOULD: ICMPv6 Destination Unreachable, code 3 (address unreachable).
-    const err = unreachable6(bytes, 3, t.dst, ctx.xopts.faults);
+    // FAULT exhaustion-forwarded: translated anyway, source port kept, no BIB entry.
+    if (ctx.xopts.faults.has('exhaustion-forwarded')) return { outer: forwardedAnyway(ctx.tables, ctx.pool, t, z4) };
+    // SHOULD: ICMPv6 Destination Unreachable, code 3 (address unreachable); limits.ts builds it.
+    const err = refusalError(bytes, t.dst, ctx.xopts.faults);
     if (err) out.push({ side: 6, bytes: err });
     return undefined;
   };
+  // Resource limits (limits.ts, RFC 6888 REQ-4/5/11, RFC 6146 §5.3): state beyond a limit is refused like a failed allocation.
+  const refused = !session && (t.proto !== 'tcp' || inc.tcp!.syn) ? ctx.limits.refuse6(t, bib) : undefined;
+  if (refused) {
+    dropped(ctx, refused);
+    const err = refusalError(bytes, t.dst, ctx.xopts.faults);
+    if (err) out.push({ side: 6, bytes: err });
+    return undefined;
+  }
 
-  if (t.proto === 'tcp') {
+  // FAULT no-tcp-state-machine: TCP takes the UDP path below (any segment opens the mapping; flags ignored).
+  if (t.proto === 'tcp' && !ctx.flags.noTcpStateMachine) {
     const f = inc.tcp!;
     if (!session) {
       if (!f.syn) {
@@ -248,12 +273,17 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
           tables.adopt(orphan, bib);
           session = orphan;
         } else {
-          session = tables.addSession(bib, t.dst, z4, rport, TcpState.V6_INIT, now + ctx.ms.trans);
+          // Lifetime "at least TCP_TRANS": the partially-open timeout (RFC 7857 §2.1 keeps it apart from the closing one).
+          session = tables.addSession(bib, t.dst, z4, rport, TcpState.V6_INIT, now + ctx.ms.init);
         }
       }
     }
     if (session) {
-      const step = tcpStep(session.state as TcpState, 6, f);
+      const step = tcpStepUnderFaults(ctx.flags, session.state as TcpState, 6, f, !!inc.pkt.tcp?.flags?.ack);
+      if (!step) {
+        dropped(ctx, 'TCP segment dropped by a fault of the state machine');
+        return undefined;
+      }
       if (session.state === TcpState.V4_INIT && step.state !== TcpState.V4_INIT) {
         releaseHeld(ctx, session);
         tables.countRemote(session);
@@ -281,7 +311,12 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
 /** Step 3 for an ICMP error from the IPv6 side; errors never touch the tables (§3.5). */
 function error6(ctx: Ctx, inc: Extract<Incoming, { kind: 'error' }>): Forward | undefined {
   const t = inc.tuple; // (X',x) -> (Y',y), from the embedded packet swapped
-  const bib = ctx.tables.bib6(t.proto, key6Of(ctx, t));
+  let bib = ctx.tables.bib6(t.proto, key6Of(ctx, t));
+  if (!bib && ctx.flags.icmpErrorWithoutMapping) {
+    // FAULT icmp-error-without-mapping: the error opens a mapping and a session like outbound traffic from (X',x).
+    bib = newBib(ctx, t.proto, t.src, t.sport, key6Of(ctx, t));
+    if (bib) ctx.tables.addSession(bib, t.dst, inc.z4, t.proto === 'icmp' ? 0 : t.dport, 0, ctx.clock.now() + lifetimeOf(ctx, t.proto));
+  }
   if (!bib) {
     dropped(ctx, `ICMPv6 error about ${t.proto} [${t.src}]:${t.sport} with no BIB entry (RFC 5508 REQ-5)`);
     return undefined;
@@ -292,8 +327,14 @@ function error6(ctx: Ctx, inc: Extract<Incoming, { kind: 'error' }>): Forward | 
     const s = ctx.tables.session(bib, w, t.proto === 'icmp' ? 0 : t.dport);
     if (s) refresh(ctx, s, t.proto === 'tcp' ? ctx.ms.est : lifetimeOf(ctx, t.proto));
   }
+  if (ctx.flags.icmpErrorDeletesMapping) {
+    // FAULT icmp-error-deletes-mapping: the session the error is about goes (its dynamic BIB entry with its last session).
+    const s = ctx.tables.session(bib, w, t.proto === 'icmp' ? 0 : t.dport);
+    if (s) ctx.tables.removeSession(s);
+  }
   // Outgoing 5-tuple (T,t) -> (W,y); the outer header takes it, the embedded packet the swap (§3.7).
-  const outer: XlatMap = { src: bib.v4, dst: w };
+  // FAULT icmp-error-outer-algorithmic: the outer source is the last 32 bits of the error's IPv6 source.
+  const outer: XlatMap = { src: ctx.flags.icmpErrorOuterAlgorithmic ? formatIPv4(parseIPv6(inc.pkt.ipv6!.src), 12) : bib.v4, dst: w };
   const inner: XlatMap =
     t.proto === 'icmp' ? { src: w, dst: bib.v4, icmpId: bib.v4port } : { src: w, sport: t.dport, dst: bib.v4, dport: bib.v4port };
   return { outer, inner };
@@ -333,7 +374,8 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
       const host = anyHostOf(ctx, addr);
       if (host) return { outer: t.proto === 'icmp' ? { src: y6, dst: host } : { src: y6, sport: t.sport, dst: host, dport: t.dport } };
     }
-    if (t.proto === 'tcp') {
+    // FAULT no-tcp-state-machine: like UDP, inbound TCP without a BIB entry is dropped at once (no V4 INIT hold).
+    if (t.proto === 'tcp' && !ctx.flags.noTcpStateMachine) {
       const f = inc.tcp!;
       const orphan = tables.orphan(addr, t.dport, w, rport);
       if (orphan) {
@@ -342,7 +384,7 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
       }
       if (f.syn && bytes) {
         // CLOSED, V4 SYN, (T,t) not in the BIB: V4 INIT session for TCP_INCOMING_SYN, SYN stored, no BIB entry.
-        if (ctx.held >= MAX_HELD_SYNS) {
+        if (ctx.held >= ctx.limits.maxHeldSyns) {
           dropped(ctx, 'V4 SYN dropped: too many held SYNs (RFC 6146 §5.3)');
           return undefined;
         }
@@ -360,16 +402,23 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   }
 
   let session = tables.session(bib, w, rport);
+  // Resource limits (limits.ts): an inbound packet that would add a session beyond a limit is dropped, nothing evicted.
+  const refused = !session && (t.proto !== 'tcp' || inc.tcp!.syn) ? ctx.limits.refuse4(bib) : undefined;
+  if (refused) {
+    dropped(ctx, refused);
+    return undefined;
+  }
   // FAULT port-dependent-filtering: without a session to exactly (W,w) the packet is filtered, in either mode.
   const allowed = filterAllows(ctx, bib, w) && !(ctx.flags.portDependentFiltering && !session);
 
-  if (t.proto === 'tcp') {
+  // FAULT no-tcp-state-machine: TCP takes the UDP path below.
+  if (t.proto === 'tcp' && !ctx.flags.noTcpStateMachine) {
     const f = inc.tcp!;
     if (!session) {
       if (f.syn) {
         if (!allowed) {
           // ADF, V4 SYN from an address the host has not contacted: V4 INIT, SYN held for TCP_INCOMING_SYN.
-          if (ctx.held >= MAX_HELD_SYNS || !bytes) {
+          if (ctx.held >= ctx.limits.maxHeldSyns || !bytes) {
             dropped(ctx, 'V4 SYN dropped: too many held SYNs (RFC 6146 §5.3)');
             return undefined;
           }
@@ -379,8 +428,8 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
           dropped(ctx, 'V4 SYN held for TCP_INCOMING_SYN (address-dependent filtering, RFC 6146 §3.5.2.2)');
           return undefined;
         }
-        // V4 SYN with a BIB entry and the filter passing: V4 INIT for TCP_TRANS, translated.
-        session = tables.addSession(bib, y6, w, rport, TcpState.V4_INIT, now + ctx.ms.trans);
+        // V4 SYN with a BIB entry and the filter passing: V4 INIT for "at least TCP_TRANS" (the partially-open timeout), translated.
+        session = tables.addSession(bib, y6, w, rport, TcpState.V4_INIT, now + ctx.ms.init);
       } else if (!allowed) {
         if (ctx.flags.inboundRefresh) refreshAll(ctx, bib); // FAULT inbound-refresh
         dropped(ctx, `TCP from ${w} filtered (address-dependent filtering)`);
@@ -392,7 +441,11 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
         dropped(ctx, 'TCP segment for a V4 INIT session holding a SYN: not forwarded');
         return undefined;
       }
-      const step = tcpStep(session.state as TcpState, 4, f);
+      const step = tcpStepUnderFaults(ctx.flags, session.state as TcpState, 4, f, !!inc.pkt.tcp?.flags?.ack);
+      if (!step) {
+        dropped(ctx, 'TCP segment dropped by a fault of the state machine');
+        return undefined;
+      }
       session.state = step.state;
       applyTcpLifetime(ctx, session, step.lifetime);
     }
@@ -422,7 +475,19 @@ function refreshAll(ctx: Ctx, bib: Bib): void {
 /** Step 3 for an ICMP error from the IPv4 side. */
 function error4(ctx: Ctx, inc: Extract<Incoming, { kind: 'error' }>, outerSrc: string): Forward | undefined {
   const t = inc.tuple; // (W,w) -> (T,t), from the embedded packet swapped
-  const bib = ctx.tables.bib4(t.proto, ctx.pool.indexOf(t.dst), t.dport);
+  const addr = ctx.pool.indexOf(t.dst);
+  let bib = ctx.tables.bib4(t.proto, addr, t.dport);
+  // FAULT short-quote-matched: a quote without ports (-1 from incoming.ts) matches any mapping of T.
+  if (!bib && ctx.flags.shortQuoteMatched && t.dport < 0) bib = [...ctx.tables.bibs(t.proto)].find((b) => b.addr === addr);
+  if (!bib && ctx.flags.icmpErrorWithoutMapping) {
+    // FAULT icmp-error-without-mapping: delivered to an IPv6 host holding another mapping on T, (T,t) as it is.
+    const host = anyHostOf(ctx, addr);
+    const y6 = ctx.pref.embed(t.src);
+    if (host) {
+      const inner: XlatMap = t.proto === 'icmp' ? { src: host, dst: y6, icmpId: t.dport } : { src: host, sport: t.dport, dst: y6, dport: t.sport };
+      return { outer: { src: ctx.pref.embed(outerSrc), dst: host }, inner };
+    }
+  }
   if (!bib) {
     dropped(ctx, `ICMPv4 error about ${t.proto} ${t.dst}:${t.dport} with no BIB entry (RFC 5508 REQ-4)`);
     return undefined;
@@ -432,10 +497,21 @@ function error4(ctx: Ctx, inc: Extract<Incoming, { kind: 'error' }>, outerSrc: s
     const s = ctx.tables.session(bib, t.src, t.proto === 'icmp' ? 0 : t.sport);
     if (s) refresh(ctx, s, t.proto === 'tcp' ? ctx.ms.est : lifetimeOf(ctx, t.proto));
   }
+  if (ctx.flags.icmpErrorFiltered && ctx.adf && !bib.remotes.has(outerSrc)) {
+    // FAULT icmp-error-filtered: under ADF an error from an address without a session is filtered like a packet.
+    dropped(ctx, `ICMPv4 error from ${outerSrc} filtered (fault icmp-error-filtered)`);
+    return undefined;
+  }
+  if (ctx.flags.icmpErrorDeletesMapping) {
+    // FAULT icmp-error-deletes-mapping
+    const s = ctx.tables.session(bib, t.src, t.proto === 'icmp' ? 0 : t.sport);
+    if (s) ctx.tables.removeSession(s);
+  }
   const y6 = ctx.pref.embed(t.src);
   // Outer source: the IPv6 representation of whoever sent the error (a router's hops stay visible, RFC 7915 §4);
   // outer destination: X' from the BIB (RFC 5508 REQ-4c).
-  const outer: XlatMap = { src: ctx.pref.embed(outerSrc), dst: bib.v6 };
+  // FAULT icmp-error-outer-algorithmic: the destination is [Pref64::T], converted like any IPv4 address.
+  const outer: XlatMap = { src: ctx.pref.embed(outerSrc), dst: ctx.flags.icmpErrorOuterAlgorithmic ? ctx.pref.embed(t.dst) : bib.v6 };
   const inner: XlatMap =
     t.proto === 'icmp' ? { src: bib.v6, dst: y6, icmpId: bib.v6port } : { src: bib.v6, sport: bib.v6port, dst: y6, dport: t.sport };
   return { outer, inner };
@@ -490,11 +566,17 @@ function nextId(ctx: Ctx): number {
 /** A packet that arrived on the IPv6 interface. */
 export function process6(ctx: Ctx, bytes: Buffer, out: Out): void {
   const pkt = decode(bytes);
+  if (reassemble6(ctx, pkt, bytes, out, process6)) return; // RFC 6146 §3.4 fragments (fragments.ts)
   const inc = incoming6(ctx.env, pkt); // step 1
   switch (inc.kind) {
     case 'not-ours':
     case 'drop':
       dropped(ctx, inc.reason);
+      if (inc.kind === 'drop' && inc.prohibited) {
+        // RFC 7915 §5.4: ICMPv6 1/1 where no other error is prescribed (icmp-policy.ts), from [Pref64::first pool4 address].
+        const err = prohibited6(bytes, ctx.pref.embed(ctx.pool.addresses[0].address), ctx.xopts.faults);
+        if (err) out.push({ side: 6, bytes: err });
+      }
       return;
     case 'unknown-protocol':
       unknown6(ctx, inc, bytes, out);
@@ -514,7 +596,7 @@ export function process6(ctx: Ctx, bytes: Buffer, out: Out): void {
         return;
       }
       // FAULT payload-alg: an ALG rewrites address literals in the payload.
-      emit(out, 4, ctx.flags.payloadAlg ? algRewrite(pkt, p4, (a) => ctx.pref.embed(a)) : p4);
+      send4(ctx, out, ctx.flags.payloadAlg ? algRewrite(pkt, p4, (a) => ctx.pref.embed(a)) : p4, bytes); // MTU, fragments (fragments.ts)
     }
   }
 }
@@ -548,17 +630,23 @@ function hairpin(ctx: Ctx, p4: Packet, from: Incoming, fwd: Forward, out: Out): 
     if (fwd6.outer.sport !== undefined) fwd6.outer.sport = fwd.bib.v6port;
   }
   const p6 = deliver(ctx, out, to6(p4, fwd6.outer, fwd6.inner, ctx.xopts));
-  if (p6) emit(out, 6, p6);
+  if (p6) send6(ctx, out, p6); // a reassembled datagram leaves in fragments again (fragments.ts)
 }
 
 /** A packet that arrived on the IPv4 interface. */
 export function process4(ctx: Ctx, bytes: Buffer, out: Out): void {
   const pkt = decode(bytes);
+  if (reassemble4(ctx, pkt, bytes, out, process4)) return; // RFC 6146 §3.4 fragments (fragments.ts)
   const inc = incoming4(ctx.env, pkt, bytes); // step 1
   switch (inc.kind) {
     case 'not-ours':
     case 'drop':
       dropped(ctx, inc.reason);
+      if (inc.kind === 'drop' && inc.prohibited) {
+        // RFC 7915 §4.4: ICMPv4 3/13 where no other error is prescribed (icmp-policy.ts), from the pool address.
+        const err = prohibited4(bytes, pkt.ipv4!.dst, ctx.xopts.faults, nextId(ctx));
+        if (err) out.push({ side: 4, bytes: err });
+      }
       return;
     case 'unknown-protocol':
       unknown4(ctx, inc, bytes, out);
@@ -569,7 +657,7 @@ export function process4(ctx: Ctx, bytes: Buffer, out: Out): void {
       if (!fwd) return;
       const p6 = deliver(ctx, out, to6(pkt, fwd.outer, fwd.inner, ctx.xopts)); // step 4
       // FAULT payload-alg: an ALG rewrites address literals (and DNS A records) in the payload.
-      if (p6) emit(out, 6, ctx.flags.payloadAlg ? algRewrite(pkt, p6, (a) => ctx.pref.embed(a)) : p6);
+      if (p6) send6(ctx, out, ctx.flags.payloadAlg ? algRewrite(pkt, p6, (a) => ctx.pref.embed(a)) : p6, { pkt, bytes }); // MTU, fragments (fragments.ts)
     }
   }
 }
@@ -588,6 +676,7 @@ function probe(s: Session): Buffer | undefined {
 
 /** Drops expired state as of `now`, returning what expiry sends (probes, port unreachables for held SYNs). */
 export function expireDue(ctx: Ctx, out: Out): void {
+  expireFragments(ctx, out); // reassembly timeouts (fragments.ts)
   const now = ctx.clock.now();
   const due: Session[] = [];
   for (let rounds = 0; rounds < 4; rounds++) {
@@ -610,7 +699,8 @@ export function expireDue(ctx: Ctx, out: Out): void {
       }
       switch (tcpOnExpiry(s.state as TcpState)) {
         case OnExpiry.PROBE_THEN_TRANS: {
-          const p = probe(s);
+          // FAULT no-est-probe: the session moves to TRANS without the probe.
+          const p = ctx.flags.noEstProbe ? undefined : probe(s);
           if (p) out.push({ side: 6, bytes: p });
           s.state = TcpState.TRANS;
           ctx.tables.setExpiry(s, s.expires + ctx.ms.trans); // may already be due: the next round takes it
@@ -619,7 +709,8 @@ export function expireDue(ctx: Ctx, out: Out): void {
         case OnExpiry.ICMP_THEN_DELETE: {
           if (s.stored) {
             // §3.5.2.2 V4 INIT expiry: ICMPv4 port unreachable carrying the stored SYN, to the SYN's source, from T.
-            const err = unreachable4(s.stored, 3, s.v4, ctx.xopts.faults, nextId(ctx));
+            // FAULT held-syn-no-icmp: the session goes silently.
+            const err = ctx.flags.heldSynNoIcmp ? undefined : unreachable4(s.stored, 3, s.v4, ctx.xopts.faults, nextId(ctx));
             releaseHeld(ctx, s);
             ctx.tables.removeSession(s);
             // A hairpinned SYN came from one of our own pool addresses: its error goes back through the IPv4 side.

@@ -34,6 +34,13 @@ export const enum Lifetime {
   TRANS = 1,
   /** Set to the maximum session lifetime (>= TCP_EST) from now. */
   EST = 2,
+  /**
+   * Set to the partially-open idle timeout from now: "at least TCP_TRANS"
+   * (§3.5.2.2 V6 INIT), configurable apart from the closing one (RFC 7857 §2.1).
+   */
+  INIT = 3,
+  /** Expire at once (only under fault rst-not-transitory). */
+  NOW = 4,
 }
 
 export interface TcpFlagsIn {
@@ -64,7 +71,8 @@ export function tcpStep(state: TcpState, from: 4 | 6, f: TcpFlagsIn): TcpStep {
     case TcpState.V6_INIT:
       // V4 SYN, with or without ACK.
       if (from === 4 && f.syn) return { state: TcpState.ESTABLISHED, lifetime: Lifetime.EST };
-      if (from === 6 && f.syn) return { state, lifetime: Lifetime.TRANS };
+      // V6 SYN (retransmission): lifetime "at least TCP_TRANS", the partially-open timeout.
+      if (from === 6 && f.syn) return { state, lifetime: Lifetime.INIT };
       return { state, lifetime: Lifetime.KEEP };
     case TcpState.ESTABLISHED:
       // RST is taken before FIN: a segment carrying both resets the connection.

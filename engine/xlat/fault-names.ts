@@ -31,6 +31,19 @@ export const XLAT_FAULTS = [
   // Added with the header-translation suite.
   'total-length-counts-ipv6-header',
   'igmp-translated',
+  // Added with the icmp-error suite (engine/xlat/icmp-error-xlat.ts).
+  'icmp-error-type-untranslated',
+  'icmp-error-drop-rows-translated',
+  'icmp-pointer-untranslated',
+  'ptb-mtu-copied',
+  'icmp-error-untranslated-inner',
+  'inner-ttl-decremented',
+  'icmp-error-no-truncate',
+  'icmp-ext-length-copied',
+  'icmp-error-outer-length-stale',
+  'icmp-error-checksums-unchecked',
+  'inner-l4-checksum-validated',
+  'icmp-error-in-error-translated',
 ] as const;
 
 export type XlatFault = (typeof XLAT_FAULTS)[number];

@@ -31,11 +31,11 @@
  *   pointer4To6(p) / pointer6To4(p)                    Figures 3 and 6
  *   ptbMtu4to6(...) / ptbMtu6to4(...)                  Packet Too Big MTU arithmetic
  *
- * Planned for the ICMP error stage (not here yet), built on the tables:
- *   translateIcmpError4to6(pkt, outerMap: XlatMap, innerMap: XlatMap, opts): XlatResult
- *   translateIcmpError6to4(pkt, outerMap: XlatMap, innerMap: XlatMap, opts): XlatResult
+ *   translateIcmpError4to6(pkt, outerMap: XlatMap, innerMap: XlatMap, opts): XlatResult   §4.2-§4.3 errors
+ *   translateIcmpError6to4(pkt, outerMap: XlatMap, innerMap: XlatMap, opts): XlatResult   §5.2-§5.3 errors
  * where innerMap is the outgoing tuple of the quoted packet (already swapped,
- * RFC 6146 §3.7) and the inner header is translated without a TTL decrement.
+ * RFC 6146 §3.7) and the inner header is translated without a TTL decrement
+ * (engine/xlat/icmp-error-xlat.ts).
  */
 export * from './types';
 export * from './fault-names';
@@ -44,6 +44,7 @@ export { translate4to6, unexpiredSourceRoute } from './four-to-six';
 export { icmpError4, icmpError6, timeExceeded4, timeExceeded6, ICMPV4_ERROR_MAX, ICMPV6_ERROR_MAX, ERROR_HOP_LIMIT } from './icmp-errors';
 export type { IcmpErrorFields, IcmpErrorOptions } from './icmp-errors';
 export * from './icmp-tables';
+export { translateIcmpError4to6, translateIcmpError6to4, RFC4884_MIN_ORIGINAL } from './icmp-error-xlat';
 export { illegalSource4, illegalSource6 } from './address-rules';
 export { walkExtensions } from './ext-chain';
 export type { ExtChain } from './ext-chain';

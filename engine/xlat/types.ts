@@ -58,6 +58,11 @@ export interface XlatOptions {
    * address in a stateful NAT64, which RFC 1812 §4.3.2.4 accepts).
    */
   errorSrc4?: string;
+  /**
+   * Next-hop MTUs of the two sides (EngineConfig.mtu), for the Packet Too Big
+   * / Fragmentation Needed arithmetic of §4.2/§5.2. Default 1500 each.
+   */
+  mtu?: { ipv6: number; ipv4: number; lowestIpv6?: number };
 }
 
 /**

@@ -4,7 +4,7 @@
  * offers the runner. A case never talks to a target directly: it sends and
  * receives packets through a LabSession.
  */
-import type { FilteringMode, Pool4Entry, StaticBibEntry, Timeouts, BibEntry, SessionEntry } from '../../engine/api';
+import type { FilteringMode, IcmpErrorPolicy, Limits, Pool4Entry, StaticBibEntry, Timeouts, BibEntry, SessionEntry } from '../../engine/api';
 import type { Side } from '../packet/types';
 
 /** Settings a case asks for; anything left out is the target's default lab configuration. */
@@ -24,7 +24,16 @@ export interface TargetNeeds {
   trafficClass?: 'copy' | 'zero';
   /** Next-hop MTUs on each side, and the translator's lowest-ipv6-mtu (RFC 7915 §4). */
   mtu?: { ipv6?: number; ipv4?: number; lowestIpv6?: number };
+  /** Octets the target may hold for fragment reassembly (RFC 6146 §3.4 resource limit). */
+  fragmentMemory?: number;
+  /** Resource limits and port quarantine (RFC 6888 REQ-4/5/8, RFC 6146 §5.3); a limit left out is the target's default. */
+  limits?: LimitsNeeds;
+  /** ICMP errors the target originates: sent toward each side or not, rate limit (RFC 7915 §4.4/§5.4, RFC 5508 REQ-9/10f). */
+  icmpErrors?: Partial<IcmpErrorPolicy>;
 }
+
+/** Limits a case asks for: any subset of the engine's `Limits`. */
+export type LimitsNeeds = Partial<Omit<Limits, 'quarantine'>> & { quarantine?: Partial<Limits['quarantine']> };
 
 /** Which knobs a target can turn; a case whose needs exceed them is na with the reason. */
 export interface Capabilities {
@@ -50,6 +59,11 @@ export interface EffectiveConfig {
   timeouts: Timeouts;
   trafficClass?: 'copy' | 'zero';
   mtu?: { ipv6: number; ipv4: number; lowestIpv6: number };
+  fragmentMemory?: number;
+  /** The limits in force, where the target can show them. */
+  limits?: Limits;
+  /** The policy for ICMP errors the target originates, where it can show it. */
+  icmpErrors?: IcmpErrorPolicy;
 }
 
 /** A packet seen leaving the target, with the time it was captured. */

@@ -24,6 +24,8 @@ export interface RunCaseOptions {
   soak?: boolean;
   /** Longest real wait allowed outside the soak tier (default 10 s). */
   realWaitLimitMs?: number;
+  /** Skip dissecting the evidence (the kill matrix needs verdicts only; dissection dominates its run time). */
+  verdictsOnly?: boolean;
 }
 
 export function scoreOf(level: Level, verdict: Verdict): Score {
@@ -162,6 +164,7 @@ class Recorder implements CaseContext {
   }
 
   evidence(): EvidencePacket[] {
+    if (this.opts.verdictsOnly) return [];
     return this.seen.map((s) => ({
       index: s.index,
       direction: s.direction,

@@ -18,7 +18,7 @@ const VERSION: string = require('../../../package.json').version;
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 function effective(c: EngineConfig): EffectiveConfig {
-  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu };
+  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu, limits: c.limits, fragmentMemory: c.fragmentMemory, icmpErrors: c.icmpErrors };
 }
 
 export interface EngineTargetOptions {
@@ -57,6 +57,11 @@ export class EngineTarget implements Target {
       ...(needs.staticBib ? { staticBib: needs.staticBib } : {}),
       ...(needs.trafficClass ? { trafficClass: needs.trafficClass } : {}),
       ...(needs.mtu || base.mtu ? { mtu: { ...(base.mtu ?? {}), ...(needs.mtu ?? {}) } } : {}),
+      ...(needs.fragmentMemory !== undefined ? { fragmentMemory: needs.fragmentMemory } : {}),
+      ...(needs.icmpErrors || base.icmpErrors ? { icmpErrors: { ...(base.icmpErrors ?? {}), ...(needs.icmpErrors ?? {}) } } : {}),
+      ...(needs.limits || base.limits
+        ? { limits: { ...(base.limits ?? {}), ...(needs.limits ?? {}), ports: { ...(base.limits?.ports ?? {}), ...(needs.limits?.ports ?? {}) }, quarantine: { ...(base.limits?.quarantine ?? {}), ...(needs.limits?.quarantine ?? {}) } } }
+        : {}),
       timeouts: { ...(base.timeouts ?? {}), ...(needs.timeouts ?? {}) },
       faults: this.opts.faults ?? [],
     });

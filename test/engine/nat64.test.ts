@@ -94,7 +94,7 @@ describe('engine config (parseEngineConfig)', () => {
     expect(c.pool4.map((e) => e.address)).to.deep.equal([...LAB.pool4]);
     expect(c.pool4[0].ports).to.deep.equal({ tcp: { min: 1, max: 65535 }, udp: { min: 1, max: 65535 }, icmp: { min: 0, max: 65535 } });
     expect(c.filtering).to.equal('endpoint-independent');
-    expect(c.timeouts).to.deep.equal({ udp: 300, tcpEstablished: 7200, tcpTransitory: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 });
+    expect(c.timeouts).to.deep.equal({ udp: 300, tcpEstablished: 7200, tcpTransitory: 240, tcpInit: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 });
     expect(c.faults).to.deep.equal([]);
     expect(c.staticBib).to.deep.equal([]);
   });
@@ -517,12 +517,15 @@ describe('engine NAT64 (RFC 6146)', () => {
     it('Well-Known Prefix: non-global IPv4 addresses are never translated (RFC 6052 §3.1)', () => {
       const l = lab({ pool6: WKP, pool4: ['100.0.0.100'] });
       // Destination 10.1.2.3 and the lab servers (198.18/15, benchmarking) are non-global.
-      none(l.x.push(6, udp6(C6, 40000, '10.1.2.3', 9, WKP)));
+      // Not translated; RFC 7915 §5.4 sends ICMPv6 1/1 back (engine/nat64/icmp-policy.ts).
+      const e1 = one(l.x.push(6, udp6(C6, 40000, '10.1.2.3', 9, WKP)), 6, l.x);
+      expect(e1.icmpv6).to.include({ type: 1, code: 1 });
       expect(l.x.lastDrop).to.match(/RFC 6052 §3\.1/);
-      none(l.x.push(6, udp6(C6, 40000, S4, 9, WKP)));
+      expect(one(l.x.push(6, udp6(C6, 40000, S4, 9, WKP)), 6, l.x).icmpv6).to.include({ type: 1, code: 1 });
       const g = one(l.x.push(6, udp6(C6, 40000, LAB.server4Global[0], 9, WKP)), 4, l.x);
       // Inbound from a non-global source would need 64:ff9b::<non-global> as source: dropped.
-      none(l.x.push(4, udp4('192.168.1.1', 9, g.ipv4!.src, g.udp!.sport)));
+      // Not translated; RFC 7915 §4.4 sends ICMPv4 3/13 back.
+      expect(one(l.x.push(4, udp4('192.168.1.1', 9, g.ipv4!.src, g.udp!.sport)), 4, l.x).icmpv4).to.include({ type: 3, code: 13 });
       one(l.x.push(4, udp4(LAB.server4Global[1], 9, g.ipv4!.src, g.udp!.sport)), 6, l.x);
       // 192.0.0.170 (ipv4only.arpa, RFC 7050) is allowed under the WKP.
       one(l.x.push(6, udp6(C6, 40000, '192.0.0.170', 9, WKP)), 4, l.x);

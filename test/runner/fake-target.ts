@@ -8,7 +8,7 @@ export const FAKE_CONFIG: EffectiveConfig = {
   pool4: [{ address: '198.18.0.1' }],
   filtering: 'endpoint-independent',
   staticBib: [],
-  timeouts: { udp: 300, tcpEstablished: 7200, tcpTransitory: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 },
+  timeouts: { udp: 300, tcpEstablished: 7200, tcpTransitory: 240, tcpInit: 240, tcpIncomingSyn: 6, icmp: 60, fragment: 2 },
 };
 
 export class FakeTarget implements Target {
