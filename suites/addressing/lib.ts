@@ -8,7 +8,7 @@ import { parseIPv6 } from '../../harness/packet/address';
 import { T } from '../../harness/packet/compare';
 import type { Tolerance } from '../../harness/packet/compare';
 import type { Packet } from '../../harness/packet/types';
-import type { CaseContext, Exchange, Seen } from '../../harness/runner/case';
+import type { Exchange, Seen } from '../../harness/runner/case';
 
 /** The IPv4 server every vector embeds: 198.18.100.10 = c6.12.64.0a. */
 export const S4 = LAB.server4[0];

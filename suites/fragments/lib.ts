@@ -7,11 +7,11 @@
 import { LAB } from '../../harness/lab/addressing';
 import { internetChecksum } from '../../harness/packet/checksum';
 import { decode, encode } from '../../harness/packet/codec';
-import { summary } from '../../harness/packet/dissect';
 import type { ExtensionHeader, FragmentHeader, IPv4Header, Packet } from '../../harness/packet/types';
 import { PROTO } from '../../harness/packet/types';
 import type { CaseContext, Exchange, Seen } from '../../harness/runner/case';
 import { only, v6 } from '../lib/flows';
+import { emitted, whatCameOut } from '../lib/flows';
 
 export const SUITE = 'fragments';
 export const CLIENT = LAB.client6[0];
@@ -209,13 +209,6 @@ export function collected(exs: Exchange[]): { out4: Seen[]; out6: Seen[] } {
   return { out4: exs.flatMap((e) => e.out4), out6: exs.flatMap((e) => e.out6) };
 }
 
-/** One line naming what came out, for check details. */
-export function whatCameOut(out: { out4: Seen[]; out6: Seen[] }): string {
-  const all = [...out.out4, ...out.out6];
-  if (!all.length) return 'nothing came out on either side';
-  const shown = all.slice(0, 4).map((s) => `side ${s.side}: ${summary(s.packet)}`);
-  return `${all.length} packet(s): ${shown.join('; ')}${all.length > 4 ? '; …' : ''}`;
-}
 
 /** Fragments in offset order (IPv4 fragOffset or IPv6 Fragment Header offset; unfragmented packets count as offset 0). */
 export function byOffset(list: Seen[]): Seen[] {
@@ -272,3 +265,5 @@ export async function sendAll(t: CaseContext, side: 4 | 6, packets: Packet[]): P
 export function setupFailed(t: CaseContext, ids: string[], what: string, ex?: Exchange): void {
   t.expect(ids, `setup: ${what}`, false, ex ? whatCameOut(ex) : 'not attempted');
 }
+
+export { emitted, whatCameOut };

@@ -21,7 +21,7 @@
  */
 import { decode, encode } from '../../harness/packet/codec';
 import { T } from '../../harness/packet/compare';
-import type { CaseContext, CaseDef, Seen } from '../../harness/runner/case';
+import type { CaseDef, Seen } from '../../harness/runner/case';
 import { LAB } from '../../harness/lab/addressing';
 import { only, v6 } from '../lib/flows';
 import { CLIENT, S4, SUITE, fragment6, openUdp, pattern, setupFailed, udp6, whatCameOut } from './lib';

@@ -12,10 +12,10 @@ import { LAB } from '../../harness/lab/addressing';
 import { T } from '../../harness/packet/compare';
 import type { Expectation } from '../../harness/packet/compare';
 import { encode } from '../../harness/packet/codec';
-import { summary } from '../../harness/packet/dissect';
 import type { ICMPCommon, Packet } from '../../harness/packet/types';
 import type { CaseContext, Exchange, Seen } from '../../harness/runner/case';
 import { only, udp6, udpReply4, v6 } from '../lib/flows';
+import { emitted, whatCameOut } from '../lib/flows';
 
 export const SUITE = 'icmp-error';
 export const C6: string = LAB.client6[0];
@@ -25,17 +25,6 @@ export const R6: string = LAB.router6;
 /** TTL / Hop Limit of quoted packets: a value the lab never produces, so a decrement shows. */
 export const QUOTE_TTL = 37;
 
-/** Everything that came out of one exchange. */
-export function emitted(ex: Exchange): Seen[] {
-  return [...ex.out4, ...ex.out6];
-}
-
-/** One line naming what came out (or "nothing"), for check details. */
-export function whatCameOut(ex: Exchange): string {
-  const all = emitted(ex);
-  if (!all.length) return 'nothing came out on either side';
-  return all.map((s) => `side ${s.side}: ${summary(s.packet)}`).join('; ');
-}
 
 /** A UDP flow that crossed the NAT64 outbound: both views of it. */
 export interface Flow {
@@ -251,3 +240,5 @@ export async function openOut(t: CaseContext, ids: string[], o: Parameters<typeo
   if (!flow) setupFailed(t, ids, 'the outbound UDP datagram is translated', ex);
   return flow;
 }
+
+export { emitted, whatCameOut };

@@ -5,6 +5,7 @@
  */
 import { LAB } from '../../harness/lab/addressing';
 import { embed, extract } from '../../harness/packet/rfc6052';
+import { summary } from '../../harness/packet/dissect';
 import type { Packet } from '../../harness/packet/types';
 import type { CaseContext, Seen } from '../../harness/runner/case';
 import { expandPool4 } from '../../harness/lab/pool4';
@@ -76,4 +77,17 @@ export function echo6(t: CaseContext, f: { client?: string; server?: string; id?
 /** The single packet that came out on a side, or undefined (several packets count as none: the check says so). */
 export function only(list: Seen[]): Seen | undefined {
   return list.length === 1 ? list[0] : undefined;
+}
+
+/** Everything that came out of an exchange (or of several, collected), both sides. */
+export function emitted(ex: { out4: Seen[]; out6: Seen[] }): Seen[] {
+  return [...ex.out4, ...ex.out6];
+}
+
+/** One line naming what came out, for check details (the first four packets, then a count). */
+export function whatCameOut(ex: { out4: Seen[]; out6: Seen[] }): string {
+  const all = emitted(ex);
+  if (!all.length) return 'nothing came out on either side';
+  const shown = all.slice(0, 4).map((s) => `side ${s.side}: ${summary(s.packet)}`);
+  return `${all.length} packet(s): ${shown.join('; ')}${all.length > 4 ? '; …' : ''}`;
 }

@@ -12,7 +12,6 @@ import { LAB } from '../../harness/lab/addressing';
 import {
   C6A,
   Conn,
-  S4,
   S4B,
   S4C,
   SUITE,

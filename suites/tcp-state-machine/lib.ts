@@ -13,10 +13,10 @@
 import { LAB } from '../../harness/lab/addressing';
 import { T } from '../../harness/packet/compare';
 import type { Expectation } from '../../harness/packet/compare';
-import { summary } from '../../harness/packet/dissect';
 import type { Packet, TCPFlags } from '../../harness/packet/types';
 import type { CaseContext, Exchange, Seen } from '../../harness/runner/case';
 import { only, pool4Addresses, v6 } from '../lib/flows';
+import { emitted, whatCameOut } from '../lib/flows';
 
 export const SUITE = 'tcp-state-machine';
 
@@ -184,17 +184,6 @@ export function reached6(s: Sent, c: Conn): boolean {
   return !!p?.tcp && p.ipv6?.dst === c.client && p.tcp.dport === c.cport && p.ipv6.src === c.server6 && s.ex.out4.length === 0;
 }
 
-/** Everything that came out of an exchange. */
-export function emitted(ex: Exchange): Seen[] {
-  return [...ex.out4, ...ex.out6];
-}
-
-/** One line naming what came out (or "nothing"), for check details. */
-export function whatCameOut(ex: Exchange): string {
-  const all = emitted(ex);
-  if (!all.length) return 'nothing came out on either side';
-  return all.map((s) => `side ${s.side}: ${summary(s.packet)}`).join('; ');
-}
 
 /** Nothing at all came out. */
 export const silent = (ex: Exchange): boolean => ex.out4.length === 0 && ex.out6.length === 0;
@@ -258,3 +247,5 @@ export function timeline(t: CaseContext): { at(s: number): Promise<Exchange>; no
 export function data(label: string): Buffer {
   return Buffer.from(`nat64lab tcp ${label}`);
 }
+
+export { emitted, whatCameOut };

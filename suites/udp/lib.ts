@@ -3,25 +3,14 @@
  * it from the IPv4 server, and describe what came out of the target.
  */
 import { LAB } from '../../harness/lab/addressing';
-import { summary } from '../../harness/packet/dissect';
 import type { Packet } from '../../harness/packet/types';
 import type { CaseContext, Exchange, Seen } from '../../harness/runner/case';
 import { only, udp6, udpReply4 } from '../lib/flows';
 import type { UdpFlow } from '../lib/flows';
+import { emitted, whatCameOut } from '../lib/flows';
 
 export const SUITE = 'udp';
 
-/** Everything that came out of one exchange, both sides. */
-export function emitted(ex: Exchange): Seen[] {
-  return [...ex.out4, ...ex.out6];
-}
-
-/** One line naming what came out (or "nothing"), for check details. */
-export function whatCameOut(ex: Exchange): string {
-  const all = emitted(ex);
-  if (!all.length) return 'nothing came out on either side';
-  return all.map((s) => `side ${s.side}: ${summary(s.packet)}`).join('; ');
-}
 
 /** An outbound flow and its translation on side 4 (undefined when none or several came out). */
 export interface Opened {
@@ -57,3 +46,5 @@ export function reachedClient(ex: Exchange, o: Opened): boolean {
 
 /** Seconds to milliseconds, for t.advance. */
 export const s = (seconds: number): number => Math.round(seconds * 1000);
+
+export { emitted, whatCameOut };
