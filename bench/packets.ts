@@ -701,11 +701,11 @@ export class PacketFuzzer {
     return this.queue.shift()!;
   }
 
-  /** One fragment of a datagram whose other pieces never come. */
-  strayFragment(side: Side): Buffer {
+  /** One fragment of a datagram whose other pieces never come, with 8 to 8 * `maxUnits` octets of data. */
+  strayFragment(side: Side, minUnits = 1, maxUnits = 60): Buffer {
     const id = this.nextFragId++;
     const offset = this.rng.bool(0.4) ? 0 : this.rng.int(1, 8000);
-    const data = this.rng.bytes(8 * this.rng.int(1, 60));
+    const data = this.rng.bytes(8 * this.rng.int(minUnits, maxUnits));
     if (side === 6) {
       const upper = this.rng.pick([17, 6, 58, 59, 253]);
       return encode({

@@ -61,8 +61,55 @@ export interface EngineConfig {
   limits: Limits;
   /** ICMP errors the translator originates: sent toward each side or not, and rate-limited (engine/nat64/icmp-policy.ts). */
   icmpErrors: IcmpErrorPolicy;
+  /** RFC 7422 deterministic port blocks per subscriber (engine/nat64/deterministic.ts); absent = off. */
+  deterministic?: DeterministicConfig;
   /** Deliberate defects, to prove that conformance cases can fail (see engine/faults.ts). */
   faults: string[];
+}
+
+/**
+ * RFC 7422 §2 deterministic mode, algorithm A = 0 (sequential): subscriber
+ * number s of the inside range I gets global block s, block g lying on pool4
+ * address floor(g / K) at ports firstPort + (g mod K) * portsPerSubscriber,
+ * K = floor((65536 - firstPort) / portsPerSubscriber). Blocks N..N+D-1
+ * (N = subscribers in I) form the dynamic overflow pool.
+ */
+export interface DeterministicConfig {
+  /** Inside range I (IPv6 prefix). */
+  inside: string;
+  /** Prefix length that makes one subscriber (RFC 7422 §2: an IPv6 address or prefix). */
+  subscriberPrefix: number;
+  /** Ports of each subscriber's block (the 1/(C+D) share). */
+  portsPerSubscriber: number;
+  /** Ports below this are the reserved list R; at least 1024 (system ports). */
+  firstPort: number;
+  /** D: blocks kept for dynamic overflow; 0 disables the dynamic pool. */
+  dynamicBlocks: number;
+  /** M: maximum ports per subscriber and protocol (its block plus dynamic blocks). */
+  maxPorts: number;
+}
+
+/** One answer of the RFC 7422 §2 test function: a subscriber and its external address + port range. */
+export interface DeterministicBlock {
+  /** The subscriber's IPv6 prefix (address/length). */
+  subscriber: string;
+  address: string;
+  min: number;
+  max: number;
+}
+
+/**
+ * An entry of the engine's event log (engine/nat64/events.ts): mapping
+ * creation/deletion, refusals (RFC 6888 REQ-11c notification), RFC 7422
+ * configuration records and dynamic port blocks.
+ */
+export interface EngineEvent {
+  /** Engine clock, ms since the Unix epoch. */
+  time: number;
+  type: 'mapping-created' | 'mapping-deleted' | 'mapping-refused' | 'deterministic-config' | 'dynamic-block' | 'session-created';
+  fields: Record<string, string | number>;
+  /** The log line as an operator would read it. */
+  text: string;
 }
 
 /**
@@ -145,5 +192,12 @@ export interface Translator {
   sessions(): SessionEntry[];
   /** Drops expired state as of the clock's now; returns packets emitted on expiry (e.g. held SYNs answered). */
   expire(): Emitted[];
+  /** The event log so far (mapping events, refusals, RFC 7422 records). */
+  events?(): EngineEvent[];
+  /** RFC 7422 §2 test function, both directions; only in deterministic mode. */
+  deterministic?: {
+    forward(v6: string): DeterministicBlock | undefined;
+    reverse(address: string, port: number): DeterministicBlock | undefined;
+  };
   readonly config: EngineConfig;
 }

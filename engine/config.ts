@@ -13,6 +13,7 @@ import { PREF64_LENGTHS, WELL_KNOWN_PREFIX, parsePref64 } from '../harness/packe
 import { LAB } from '../harness/lab/addressing';
 import { EngineConfig, FilteringMode, IcmpErrorPolicy, Limits, Pool4Entry, PortRange, Protocol, StaticBibEntry, Timeouts } from './api';
 import { FAULTS, isKnownFault } from './faults';
+import { parseDeterministic } from './nat64/deterministic';
 
 /** A configuration error; `message` is the one-line explanation. */
 export class ConfigError extends Error {
@@ -72,7 +73,7 @@ const TIMEOUT_MIN: Record<keyof Timeouts, { min: number; why: string }> = {
 /** At most this many pool4 addresses (a /16); beyond that the tables would be silly for a lab engine. */
 const MAX_POOL4_ADDRESSES = 65536;
 
-const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'trafficClass', 'mtu', 'limits', 'fragmentMemory', 'icmpErrors', 'faults'] as const;
+const TOP_KEYS = ['pool6', 'pool4', 'staticBib', 'filtering', 'timeouts', 'trafficClass', 'mtu', 'limits', 'fragmentMemory', 'icmpErrors', 'deterministic', 'faults'] as const;
 const FILTERING: readonly FilteringMode[] = ['endpoint-independent', 'address-dependent'];
 
 type Raw = Record<string, unknown>;
@@ -354,7 +355,7 @@ export function parseEngineConfig(raw: unknown, source = 'config'): EngineConfig
   }
 
   const limits = parseLimits(obj.limits, `${source}.limits`, pool4.length, faults);
-  return { pool6, pool4, staticBib, filtering, timeouts, trafficClass, mtu: parseMtu(obj.mtu, `${source}.mtu`), limits, fragmentMemory: parseFragmentMemory(obj.fragmentMemory, `${source}.fragmentMemory`), icmpErrors: parseIcmpErrors(obj.icmpErrors, `${source}.icmpErrors`), faults };
+  return { pool6, pool4, staticBib, filtering, timeouts, trafficClass, mtu: parseMtu(obj.mtu, `${source}.mtu`), limits, fragmentMemory: parseFragmentMemory(obj.fragmentMemory, `${source}.fragmentMemory`), icmpErrors: parseIcmpErrors(obj.icmpErrors, `${source}.icmpErrors`), ...(obj.deterministic !== undefined ? { deterministic: parseDeterministic(obj.deterministic, `${source}.deterministic`, pool4) } : {}), faults };
 }
 
 /**

@@ -164,6 +164,17 @@ export const FAULTS: FaultInfo[] = [
   { name: 'icmp-error-no-rate-limit', description: 'ICMP errors the translator originates are not rate-limited: every triggering packet gets one.', violates: ['5508-7-req10f-ratelimit'] },
   { name: 'icmp-error-knob-ignored', description: 'The setting that stops originated ICMP errors toward a side (icmpErrors.send4 / send6 false) has no effect.', violates: ['7915-4.4-gen-knob', '7915-5.4-gen-knob'] },
   { name: 'no-prohibited-error', description: 'Packets dropped with no other error prescribed (non-global addresses under the Well-Known Prefix) draw no ICMPv6 1/1 / ICMPv4 3/13.', violates: ['7915-4.4-gen-icmpv4', '7915-5.4-gen-icmpv6', '7915-5.4-default-code'] },
+  // Added with the RFC 7422 deterministic mode and the event log (engine/nat64/deterministic.ts, engine/nat64/events.ts).
+  { name: 'deterministic-ignored', description: 'The deterministic (RFC 7422) configuration is accepted but mappings take ports as without it, anywhere in pool4.', violates: ['7422-2-det-ports'] },
+  { name: 'det-sequential-ports', description: 'In deterministic mode ports are taken in order from the bottom of the subscriber\'s block instead of at random.', violates: ['7422-2-random-in-range'] },
+  { name: 'det-system-ports-used', description: 'In deterministic mode a source port below 1024 is kept as it is (a system port) instead of coming from the subscriber\'s block.', violates: ['7422-2-system-ports'] },
+  { name: 'det-test-function-wrong', description: 'The RFC 7422 test function maps an external address + port back to the neighbouring subscriber.', violates: ['7422-2-test-function'] },
+  { name: 'det-dynamic-not-logged', description: 'Port blocks from the dynamic overflow pool are handed out without a log entry.', violates: ['7422-2-dynamic-log'] },
+  { name: 'det-config-not-logged', description: 'No record of the deterministic configuration is logged when it takes effect.', violates: ['7422-3-config-record', '7422-3-config-log', '7422-3-log-fields'] },
+  { name: 'det-config-not-repeated', description: 'The deterministic configuration record is logged once, never again once a day.', violates: ['7422-3-config-log'] },
+  { name: 'det-log-fields-missing', description: 'The deterministic configuration record lacks D and the reserved port list R.', violates: ['7422-3-log-fields'] },
+  { name: 'log-destination', description: 'Every new session is logged with its destination address and port.', violates: ['6888-4-req12-no-dst-log'] },
+  { name: 'refusal-not-notified', description: 'No notification (event) when a mapping cannot be created for a quota or lack of resources.', violates: ['6888-3-req11c-notify'] },
 ];
 
 export function isKnownFault(name: string): boolean {

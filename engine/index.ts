@@ -5,7 +5,9 @@
  * engine/nat64/pipeline.ts.
  */
 import type { Side } from '../harness/packet/types';
-import type { BibEntry, Clock, Emitted, EngineConfig, RandomInt, SessionEntry, Translator } from './api';
+import type { BibEntry, Clock, Emitted, EngineConfig, EngineEvent, RandomInt, SessionEntry, Translator } from './api';
+import { Deterministic, blockOf, reverseLookup } from './nat64/deterministic';
+import { EventLog } from './nat64/events';
 import { faultFlags } from './nat64/flags';
 import { Ctx, expireDue, installStaticBib, process4, process6 } from './nat64/pipeline';
 import { limitedState } from './nat64/limits';
@@ -71,6 +73,12 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     lastDrop: undefined,
     faultHosts: new Map(),
   };
+  // Event log (mapping events, refusals) and RFC 7422 deterministic mode (engine/nat64/events.ts, deterministic.ts).
+  const events = new EventLog(deps.clock, faultSet);
+  tables.events = events;
+  ctx.events = events;
+  if (config.deterministic) ctx.det = new Deterministic(config.deterministic, config.pool4, pool, deps.random, deps.clock, events, faultSet);
+  const det = ctx.det;
   installStaticBib(ctx);
   const errorGate = new IcmpErrorGate(config.icmpErrors, deps.clock, faultSet);
   let internalErrors = 0;
@@ -93,6 +101,7 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
       let expired = 0;
       ctx.lastDrop = undefined;
       try {
+        det?.tick();
         expireDue(ctx, out);
         expired = out.length;
         if (side === 6) process6(ctx, bytes, out);
@@ -109,11 +118,19 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     expire(): Emitted[] {
       const out: Emitted[] = [];
       try {
+        det?.tick();
         expireDue(ctx, out);
       } catch (err) {
         fail(err, 6, Buffer.alloc(0));
       }
       return errorGate.filter(undefined, undefined, out);
+    },
+    events(): EngineEvent[] {
+      return events.all();
+    },
+    deterministic: det && {
+      forward: (v6: string) => blockOf(det.layout, v6),
+      reverse: (address: string, port: number) => reverseLookup(det.layout, address, port, faultSet),
     },
     bib(): BibEntry[] {
       return ctx.tables.bibSnapshot();

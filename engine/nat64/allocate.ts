@@ -107,15 +107,20 @@ function tryAttempt(pool: Pool4, addr: number, proto: Protocol, a: Attempt, rand
 export function allocate(pool: Pool4, proto: Protocol, sport: number, addrs: number[], random: RandomInt, opts: AllocOptions): Allocation | undefined {
   if (addrs.length === 0) return undefined;
   // All addresses of a pool share nothing but their own ranges; levels are computed per address.
-  const levels = addrs.map((addr) => {
-    const r = pool.addresses[addr].ranges[proto];
-    return attemptsFor(proto, sport, r.min, r.max, opts);
-  });
-  const depth = Math.max(...levels.map((l) => l.length));
-  for (let level = 0; level < depth; level++) {
+  const levels: Attempt[][] = new Array(addrs.length);
+  const levelsOf = (i: number): Attempt[] => {
+    if (!levels[i]) {
+      const r = pool.addresses[addrs[i]].ranges[proto];
+      levels[i] = attemptsFor(proto, sport, r.min, r.max, opts);
+    }
+    return levels[i];
+  };
+  for (let level = 0, more = true; more; level++) {
+    more = false;
     for (let i = 0; i < addrs.length; i++) {
-      const a = levels[i][level];
+      const a = levelsOf(i)[level];
       if (!a) continue;
+      more = true;
       const port = tryAttempt(pool, addrs[i], proto, a, random, opts);
       if (port >= 0) {
         pool.take(addrs[i], proto, port);

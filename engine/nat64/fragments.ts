@@ -154,6 +154,12 @@ export function fragmentBufferUse(ctx: Ctx): { bytes: number; datagrams: number 
   return { bytes: st?.buf.bytes ?? 0, datagrams: st?.buf.count ?? 0 };
 }
 
+function unpooledCopy(b: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(b.length);
+  b.copy(copy);
+  return copy;
+}
+
 function nextId(ctx: Ctx): number {
   const id = ctx.nextIpv4Id;
   ctx.nextIpv4Id = (id + 1) & 0xffff;
@@ -232,7 +238,7 @@ export function reassemble6(ctx: Ctx, pkt: Packet, bytes: Buffer, out: Out, proc
   const id = bytes.readUInt32BE(loc.fh + 4);
   const st = stateOf(ctx);
   const first: First | undefined =
-    offset === 0 ? { family: 6, bytes: Buffer.from(bytes.subarray(0, loc.end)), dst: h.dst, headerLength: loc.fh, nhPos: loc.nhPos, nextHeader: bytes[loc.fh] } : undefined;
+    offset === 0 ? { family: 6, bytes: unpooledCopy(bytes.subarray(0, loc.end)), dst: h.dst, headerLength: loc.fh, nhPos: loc.nhPos, nextHeader: bytes[loc.fh] } : undefined;
   const r = st.buf.add(ctx.clock.now(), `6|${h.src}|${h.dst}|${id}`, offset, bytes.subarray(loc.fh + 8, loc.end), more, loc.end, first);
   report(ctx, r, `IPv6 fragment ${id}@${offset}`);
   if (r.kind !== 'complete') return true;
@@ -266,7 +272,7 @@ export function reassemble4(ctx: Ctx, pkt: Packet, bytes: Buffer, out: Out, proc
   const offset = (h.fragOffset ?? 0) * 8;
   const id = h.id ?? 0;
   const st = stateOf(ctx);
-  const first: First | undefined = offset === 0 ? { family: 4, bytes: Buffer.from(bytes.subarray(0, total)), dst: h.dst, headerLength: ihl } : undefined;
+  const first: First | undefined = offset === 0 ? { family: 4, bytes: unpooledCopy(bytes.subarray(0, total)), dst: h.dst, headerLength: ihl } : undefined;
   const r = st.buf.add(ctx.clock.now(), `4|${h.src}|${h.dst}|${bytes[9]}|${id}`, offset, bytes.subarray(ihl, total), h.mf === true, total, first);
   report(ctx, r, `IPv4 fragment ${id}@${offset}`);
   if (r.kind !== 'complete') return true;

@@ -32,6 +32,7 @@
  * counted; the admission checks are called by the pipeline before a packet
  * creates state (refuse6 / refuse4).
  */
+import type { EventLog } from './events';
 import { encode } from '../../harness/packet/codec';
 import { parseIPv6 } from '../../harness/packet/address';
 import type { Clock, EngineConfig, Limits, Protocol } from '../api';
@@ -160,6 +161,9 @@ function contiguousHead(entries: EngineConfig['pool4']): EngineConfig['pool4'] {
 
 /** The tables, counting what each subscriber (and everyone) holds. */
 export class LimitedTables extends Tables {
+  /** The event log (events.ts): dynamic mappings created and deleted. */
+  events?: EventLog;
+
   constructor(
     pool: Pool4,
     private readonly limiter: Limiter,
@@ -170,6 +174,7 @@ export class LimitedTables extends Tables {
   override addBib(proto: Protocol, v6: string, v6port: number, addr: number, v4port: number, isStatic: boolean, key6?: string): Bib {
     const b = super.addBib(proto, v6, v6port, addr, v4port, isStatic, key6);
     this.limiter.bibAdded(b);
+    this.events?.mapping('created', b);
     return b;
   }
 
@@ -177,11 +182,13 @@ export class LimitedTables extends Tables {
     for (const s of b.sessions.values()) this.limiter.sessionGone(s);
     this.limiter.bibGone(b);
     super.removeBib(b);
+    this.events?.mapping('deleted', b);
   }
 
   override addSession(bib: Bib, y6: string, z4: string, rport: number, state: Session['state'], expires: number, counted = true): Session {
     const s = super.addSession(bib, y6, z4, rport, state, expires, counted);
     this.limiter.sessionAdded(s);
+    this.events?.session(s);
     return s;
   }
 

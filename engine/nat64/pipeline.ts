@@ -39,6 +39,8 @@ import type { Packet, Side } from '../../harness/packet/types';
 import type { Clock, EngineConfig, Emitted, Protocol, RandomInt } from '../api';
 import type { XlatOptions } from '../xlat';
 import { allocate } from './allocate';
+import type { Deterministic } from './deterministic';
+import type { EventLog } from './events';
 import type { FaultFlags } from './flags';
 import { unreachable4, unreachable6 } from './icmp-gen';
 import { Incoming, IncomingEnv, Tuple, incoming4, incoming6 } from './incoming';
@@ -83,6 +85,10 @@ export interface Ctx {
   lastDrop: string | undefined;
   /** FAULT unknown-protocol-forwarded only: the last IPv6 host that sent such a packet, per pool address. */
   faultHosts: Map<number, string>;
+  /** RFC 7422 deterministic port blocks (deterministic.ts), when configured. */
+  det?: Deterministic;
+  /** The event log (events.ts): refusals are notified there (RFC 6888 REQ-11c). */
+  events?: EventLog;
 }
 
 type Out = Emitted[];
@@ -128,6 +134,12 @@ function newBib(ctx: Ctx, proto: Protocol, v6: string, v6port: number, key6: str
     // FAULT protocol-independent-eim: a new TCP (UDP) entry takes the (T,t) of the same (X',x) in the UDP (TCP) BIB.
     const twin = tables.bib6(proto === 'tcp' ? 'udp' : 'tcp', key6);
     if (twin && pool.take(twin.addr, proto, twin.v4port)) return tables.addBib(proto, v6, v6port, twin.addr, twin.v4port, false, key6);
+  }
+  // RFC 7422 §2 step 3: in deterministic mode the port comes from the subscriber's block (deterministic.ts).
+  // FAULT deterministic-ignored: the deterministic configuration is accepted but ports are allocated as without it.
+  if (ctx.det && !ctx.xopts.faults.has('deterministic-ignored')) {
+    const d = ctx.det.allocate(proto, v6, v6port);
+    return d ? tables.addBib(proto, v6, v6port, d.addr, d.port, false, key6) : undefined;
   }
   let addrs: number[];
   if (flags.noPairedPooling) {
@@ -237,6 +249,7 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
 
   const allocFail = () => {
     dropped(ctx, `no IPv4 transport address available for ${t.proto} [${t.src}]:${t.sport} (RFC 6146 §3.5.1.1/§3.5.2.3)`);
+    ctx.events?.refused(t.proto, t.src, t.sport, 'no IPv4 transport address available');
     // FAULT exhaustion-forwarded: translated anyway, source port kept, no BIB entry.
     if (ctx.xopts.faults.has('exhaustion-forwarded')) return { outer: forwardedAnyway(ctx.tables, ctx.pool, t, z4) };
     // SHOULD: ICMPv6 Destination Unreachable, code 3 (address unreachable); limits.ts builds it.
@@ -248,6 +261,7 @@ function update6(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   const refused = !session && (t.proto !== 'tcp' || inc.tcp!.syn) ? ctx.limits.refuse6(t, bib) : undefined;
   if (refused) {
     dropped(ctx, refused);
+    ctx.events?.refused(t.proto, t.src, t.sport, refused);
     const err = refusalError(bytes, t.dst, ctx.xopts.faults);
     if (err) out.push({ side: 6, bytes: err });
     return undefined;
@@ -406,6 +420,8 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
   const refused = !session && (t.proto !== 'tcp' || inc.tcp!.syn) ? ctx.limits.refuse4(bib) : undefined;
   if (refused) {
     dropped(ctx, refused);
+    // Named by the subscriber's side of the mapping: the remote peer is a destination, not logged (RFC 6888 REQ-12).
+    ctx.events?.refused(t.proto, bib.v6, bib.v6port, refused);
     return undefined;
   }
   // FAULT port-dependent-filtering: without a session to exactly (W,w) the packet is filtered, in either mode.

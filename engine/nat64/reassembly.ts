@@ -163,7 +163,9 @@ export class Reassembly<F> {
       return kill(`the datagram needs more than the ${this.limits.maxBytes} octets of fragment memory`);
     }
 
-    d.pieces.push({ offset, data: Buffer.from(data), more, size });
+    const copy = Buffer.allocUnsafeSlow(data.length);
+    data.copy(copy);
+    d.pieces.push({ offset, data: copy, more, size });
     d.bytes += size;
     this.held += size;
     if (!more) d.end = end;

@@ -4,7 +4,7 @@
  * offers the runner. A case never talks to a target directly: it sends and
  * receives packets through a LabSession.
  */
-import type { FilteringMode, IcmpErrorPolicy, Limits, Pool4Entry, StaticBibEntry, Timeouts, BibEntry, SessionEntry } from '../../engine/api';
+import type { FilteringMode, IcmpErrorPolicy, Limits, Pool4Entry, StaticBibEntry, Timeouts, BibEntry, SessionEntry, DeterministicBlock, DeterministicConfig, EngineEvent } from '../../engine/api';
 import type { Side } from '../packet/types';
 
 /** Settings a case asks for; anything left out is the target's default lab configuration. */
@@ -30,6 +30,8 @@ export interface TargetNeeds {
   limits?: LimitsNeeds;
   /** ICMP errors the target originates: sent toward each side or not, rate limit (RFC 7915 §4.4/§5.4, RFC 5508 REQ-9/10f). */
   icmpErrors?: Partial<IcmpErrorPolicy>;
+  /** RFC 7422 deterministic port blocks (inside range I required; the rest default as the target chooses). */
+  deterministic?: Partial<DeterministicConfig> & { inside: string };
 }
 
 /** Limits a case asks for: any subset of the engine's `Limits`. */
@@ -64,6 +66,8 @@ export interface EffectiveConfig {
   limits?: Limits;
   /** The policy for ICMP errors the target originates, where it can show it. */
   icmpErrors?: IcmpErrorPolicy;
+  /** The RFC 7422 deterministic configuration in force, where the target has that mode. */
+  deterministic?: DeterministicConfig;
 }
 
 /** A packet seen leaving the target, with the time it was captured. */
@@ -89,6 +93,10 @@ export interface LabSession {
   advance?(ms: number): Promise<Captured[]>;
   /** Read the BIB and session tables; only when capabilities.readState. */
   state?(): Promise<{ bib: BibEntry[]; sessions: SessionEntry[] }>;
+  /** The target's event log (mapping events, notifications, RFC 7422 records); only where the lab can read it. */
+  events?(): Promise<EngineEvent[]>;
+  /** RFC 7422 §2 test function (both directions); only on a target in deterministic mode that offers it. */
+  deterministicMap?(q: { inside: string } | { address: string; port: number }): Promise<DeterministicBlock | undefined>;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Expectation } from '../packet/compare';
 import type { Packet, Side } from '../packet/types';
-import type { BibEntry, SessionEntry } from '../../engine/api';
+import type { BibEntry, DeterministicBlock, EngineEvent, SessionEntry } from '../../engine/api';
 import type { EffectiveConfig, TargetNeeds } from '../lab/target';
 
 /** A packet the case sent or saw, with its place in the case's evidence. */
@@ -47,6 +47,10 @@ export interface CaseContext {
   attempt(needs: TargetNeeds): Promise<{ accepted: true; config: EffectiveConfig } | { accepted: false; reason: string }>;
   /** Read BIB and sessions; the case is na on a target that cannot show them. */
   state(): Promise<{ bib: BibEntry[]; sessions: SessionEntry[] }>;
+  /** Read the target's event log (mapping events, notifications, RFC 7422 records); the case is na on a target whose log the lab cannot read. */
+  events(): Promise<EngineEvent[]>;
+  /** The RFC 7422 §2 test function of the target, either direction; the case is na on a target that offers none. */
+  deterministicMap(q: { inside: string } | { address: string; port: number }): Promise<DeterministicBlock | undefined>;
   /**
    * Compare a packet field by field with an expectation and record the
    * result as one check per requirement id. `observed` undefined (no packet

@@ -120,6 +120,16 @@ class Recorder implements CaseContext {
     return this.session.state();
   }
 
+  async events() {
+    if (!this.session.events) this.na('the lab cannot read the target\'s event log');
+    return this.session.events();
+  }
+
+  async deterministicMap(q: { inside: string } | { address: string; port: number }) {
+    if (!this.session.deterministicMap) this.na('the target offers no RFC 7422 test function (no deterministic mode)');
+    return this.session.deterministicMap(q);
+  }
+
   private add(ids: string | string[], verdict: Verdict, label: string, detail: string, extra: Partial<CheckResult> = {}): void {
     for (const id of Array.isArray(ids) ? ids : [ids]) {
       if (!this.def.requirements.includes(id)) {

@@ -18,7 +18,7 @@ const VERSION: string = require('../../../package.json').version;
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 function effective(c: EngineConfig): EffectiveConfig {
-  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu, limits: c.limits, fragmentMemory: c.fragmentMemory, icmpErrors: c.icmpErrors };
+  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu, limits: c.limits, fragmentMemory: c.fragmentMemory, icmpErrors: c.icmpErrors, ...(c.deterministic ? { deterministic: c.deterministic } : {}) };
 }
 
 export interface EngineTargetOptions {
@@ -62,6 +62,7 @@ export class EngineTarget implements Target {
       ...(needs.limits || base.limits
         ? { limits: { ...(base.limits ?? {}), ...(needs.limits ?? {}), ports: { ...(base.limits?.ports ?? {}), ...(needs.limits?.ports ?? {}) }, quarantine: { ...(base.limits?.quarantine ?? {}), ...(needs.limits?.quarantine ?? {}) } } }
         : {}),
+      ...(needs.deterministic || base.deterministic ? { deterministic: { ...(base.deterministic ?? {}), ...(needs.deterministic ?? {}) } } : {}),
       timeouts: { ...(base.timeouts ?? {}), ...(needs.timeouts ?? {}) },
       faults: this.opts.faults ?? [],
     });
@@ -115,6 +116,16 @@ export class EngineTarget implements Target {
       async state() {
         return { bib: xlat.bib(), sessions: xlat.sessions() };
       },
+      async events() {
+        return xlat.events?.() ?? [];
+      },
+      ...(xlat.deterministic
+        ? {
+            async deterministicMap(q: { inside: string } | { address: string; port: number }) {
+              return 'inside' in q ? xlat.deterministic!.forward(q.inside) : xlat.deterministic!.reverse(q.address, q.port);
+            },
+          }
+        : {}),
       async close() {
         queue.length = 0;
       },
