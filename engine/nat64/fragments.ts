@@ -66,6 +66,7 @@ import type { Emitted } from '../api';
 import { icmpError4, icmpError6, walkExtensions } from '../xlat';
 import type { Ctx } from './pipeline';
 import { Piece, Reassembly } from './reassembly';
+import { unpooledCopy } from './buffers';
 
 type Out = Emitted[];
 /** process6 / process4 of the pipeline, passed in to avoid an import cycle. */
@@ -152,12 +153,6 @@ function stateOf(ctx: Ctx): State {
 export function fragmentBufferUse(ctx: Ctx): { bytes: number; datagrams: number } {
   const st = states.get(ctx);
   return { bytes: st?.buf.bytes ?? 0, datagrams: st?.buf.count ?? 0 };
-}
-
-function unpooledCopy(b: Buffer): Buffer {
-  const copy = Buffer.allocUnsafeSlow(b.length);
-  b.copy(copy);
-  return copy;
 }
 
 function nextId(ctx: Ctx): number {

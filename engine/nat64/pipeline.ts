@@ -55,6 +55,7 @@ import { expireFragments, reassemble4, reassemble6, send4, send6 } from './fragm
 import { Limiter, forwardedAnyway, refusalError } from './limits';
 import { formatIPv4, parseIPv6 } from '../../harness/packet/address';
 import { prohibited4, prohibited6 } from './icmp-policy';
+import { unpooledCopy } from './buffers';
 
 /** Held IPv4 SYNs (TCP_INCOMING_SYN) are capped so SYN floods cannot exhaust memory (RFC 6146 §5.3); the cap in force is config limits.maxHeldSyns, default this. */
 export const MAX_HELD_SYNS = 4096;
@@ -439,7 +440,7 @@ function update4(ctx: Ctx, inc: Extract<Incoming, { kind: 'flow' }>, bytes: Buff
             return undefined;
           }
           session = tables.addSession(bib, y6, w, rport, TcpState.V4_INIT, now + ctx.ms.syn, false);
-          session.stored = Buffer.from(bytes);
+          session.stored = unpooledCopy(bytes);
           ctx.held++;
           dropped(ctx, 'V4 SYN held for TCP_INCOMING_SYN (address-dependent filtering, RFC 6146 §3.5.2.2)');
           return undefined;

@@ -35,6 +35,7 @@
  *   beyond 65535 octets, two different ends, or data past the end discard
  *   the datagram.
  */
+import { unpooledCopy } from './buffers';
 
 /** Where one fragment's data sat in its datagram (octets). */
 export interface Piece {
@@ -163,9 +164,7 @@ export class Reassembly<F> {
       return kill(`the datagram needs more than the ${this.limits.maxBytes} octets of fragment memory`);
     }
 
-    const copy = Buffer.allocUnsafeSlow(data.length);
-    data.copy(copy);
-    d.pieces.push({ offset, data: copy, more, size });
+    d.pieces.push({ offset, data: unpooledCopy(data), more, size });
     d.bytes += size;
     this.held += size;
     if (!more) d.end = end;
