@@ -44,6 +44,20 @@
  *   carry the header chain up to the upper-layer header), and RFC 1858 §4
  *   shows how such "tiny fragments" slip past port filters further on, since
  *   the pieces leave as they came.
+ * - On the IPv6 side that check is made as the offset-0 fragment arrives (M
+ *   set, fewer octets than the header above): the fragment is discarded and
+ *   ICMPv6 Parameter Problem code 3 (incomplete IPv6 header chain), pointer
+ *   0, goes to its source (RFC 8200 §4.5 "should be discarded and an ICMP
+ *   Parameter Problem, Code 3, message should be sent to the source of the
+ *   fragment, with the Pointer field set to zero"; RFC 7112 §5). It passes
+ *   the rate-limit gate of engine/nat64/icmp-policy.ts like any other
+ *   originated error. The rest of the train is held and expires silently.
+ * - Leaving on the IPv6 side, the offset-0 piece of a reassembled datagram is
+ *   made to hold the whole upper-layer header (TCP with its options, UDP,
+ *   ICMPv6: RFC 8200 §4.5 "headers must be in the first fragment", RFC 7112
+ *   §5): when the original offset-0 fragment was shorter, it is merged with
+ *   the pieces that follow it (boundaries stay original and 8-aligned; the
+ *   result is then cut to the MTU like any piece).
  * - Atomic fragments (IPv6 Fragment Header with offset 0 and M 0) are not
  *   held: RFC 8200 §4.5 / RFC 6946 process them in isolation; RFC 7915 §5.1.1
  *   translates them (Identification copied, DF clear).
@@ -231,6 +245,20 @@ export function reassemble6(ctx: Ctx, pkt: Packet, bytes: Buffer, out: Out, proc
     return true;
   }
   const id = bytes.readUInt32BE(loc.fh + 4);
+  if (offset === 0) {
+    // RFC 8200 §4.5 / RFC 7112 §5: an offset-0 fragment without the whole upper-layer header is discarded, Parameter Problem 3, pointer 0.
+    const need = headerNeeded(bytes[loc.fh]);
+    const have = loc.end - (loc.fh + 8);
+    if (have < need) {
+      const r = icmpError6(4, 3, { pointer: 0 }, bytes.subarray(0, loc.end), h.dst, {
+        faults: ctx.xopts.faults,
+        reason: 'RFC 8200 §4.5: first fragment without the whole upper-layer header, Parameter Problem code 3',
+      });
+      if (r.kind === 'icmp-error') out.push({ side: 6, bytes: encode(r.packet) });
+      ctx.lastDrop = `IPv6 fragment ${id}@0 holds ${have} of the ${need} octets of the protocol ${bytes[loc.fh]} header: discarded, Parameter Problem code 3 pointer 0 (RFC 8200 §4.5, RFC 7112 §5)`;
+      return true;
+    }
+  }
   const st = stateOf(ctx);
   const first: First | undefined =
     offset === 0 ? { family: 6, bytes: unpooledCopy(bytes.subarray(0, loc.end)), dst: h.dst, headerLength: loc.fh, nhPos: loc.nhPos, nextHeader: bytes[loc.fh] } : undefined;
@@ -323,6 +351,29 @@ export function fitPieces(pieces: Piece[], max: number): Piece[] {
     }
   }
   return out;
+}
+
+/** Octets of upper-layer header at the start of `upper` (TCP: Data Offset, options included); 0 for other protocols. */
+export function upperHeaderLength(protocol: number, upper: Buffer): number {
+  if (protocol === 6) return upper.length >= 13 ? Math.max(20, (upper[12] >> 4) * 4) : 20;
+  return headerNeeded(protocol);
+}
+
+/**
+ * `pieces` (in offset order) with the offset-0 piece merged with the pieces
+ * that follow until it reaches `need` octets (RFC 8200 §4.5: the upper-layer
+ * header is in the first fragment). Non-last pieces are multiples of 8, so
+ * the merged one is too; the other boundaries stay as they were.
+ */
+export function firstPieceHolds(pieces: Piece[], need: number): Piece[] {
+  if (!pieces.length || pieces[0].offset !== 0 || pieces[0].length >= need) return pieces;
+  let first = { ...pieces[0] };
+  let i = 1;
+  while (first.length < need && first.more && i < pieces.length) {
+    const p = pieces[i++];
+    first = { offset: 0, length: first.length + p.length, more: p.more };
+  }
+  return [first, ...pieces.slice(i)];
 }
 
 function ordered<T>(ctx: Ctx, list: T[]): T[] {
@@ -435,7 +486,8 @@ export function send6(ctx: Ctx, out: Out, p6: Packet, in4?: { pkt: Packet; bytes
   const maxData = Math.floor((limit - 48) / 8) * 8;
   const layout = states.get(ctx)?.layout;
   if (layout && layout.total === upper.length) {
-    emit6Fragments(ctx, out, p6, upper, chain.protocol, fitPieces(layout.pieces, maxData), layout.id16, true);
+    const pieces = firstPieceHolds(layout.pieces, upperHeaderLength(chain.protocol, upper));
+    emit6Fragments(ctx, out, p6, upper, chain.protocol, fitPieces(pieces, maxData), layout.id16, true);
     return;
   }
   const whole = [{ offset: 0, length: upper.length, more: false }];

@@ -11,7 +11,7 @@ import type { FragmentHeader, Packet } from '../../harness/packet/types';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
 import { Nat64Translator, VirtualClock, createTranslator, seededRandom, virtualClock } from '../../engine';
 import { Reassembly, ReassemblyFaults } from '../../engine/nat64/reassembly';
-import { fitPieces } from '../../engine/nat64/fragments';
+import { firstPieceHolds, fitPieces, upperHeaderLength } from '../../engine/nat64/fragments';
 
 const LIMITS = { timeoutMs: 2000, maxBytes: 10_000, maxDatagrams: 8, maxFragments: 16 };
 
@@ -160,6 +160,35 @@ describe('fitPieces (engine/nat64/fragments.ts)', () => {
   });
 });
 
+describe('firstPieceHolds (engine/nat64/fragments.ts)', () => {
+  it('merges the offset-0 piece with the following ones until it holds the upper-layer header, keeping the other boundaries', () => {
+    const pieces = [
+      { offset: 0, length: 8, more: true },
+      { offset: 8, length: 8, more: true },
+      { offset: 16, length: 16, more: true },
+      { offset: 32, length: 5, more: false },
+    ];
+    expect(firstPieceHolds(pieces, 20)).to.deep.equal([
+      { offset: 0, length: 32, more: true },
+      { offset: 32, length: 5, more: false },
+    ]);
+    expect(firstPieceHolds(pieces, 16)).to.deep.equal([
+      { offset: 0, length: 16, more: true },
+      { offset: 16, length: 16, more: true },
+      { offset: 32, length: 5, more: false },
+    ]);
+    expect(firstPieceHolds(pieces, 8)).to.deep.equal(pieces);
+    expect(firstPieceHolds(pieces, 60)).to.deep.equal([{ offset: 0, length: 37, more: false }]);
+  });
+
+  it('measures the upper-layer header: TCP by its Data Offset, UDP and ICMP 8, others 0', () => {
+    const tcp = encode({ ipv6: { src: '2001:db8::1', dst: '2001:db8::2', hopLimit: 64 }, tcp: { sport: 1, dport: 2, options: [{ kind: 254, data: Buffer.alloc(10) }] } }).subarray(40);
+    expect(upperHeaderLength(6, tcp)).to.equal(32);
+    expect(upperHeaderLength(6, Buffer.alloc(4))).to.equal(20);
+    expect([upperHeaderLength(17, Buffer.alloc(0)), upperHeaderLength(58, Buffer.alloc(0)), upperHeaderLength(50, Buffer.alloc(0))]).to.deep.equal([8, 8, 0]);
+  });
+});
+
 // ---------------------------------------------------------------- through the translator
 
 interface Lab {
@@ -293,13 +322,75 @@ describe('fragments through the translator (engine/nat64/fragments.ts)', () => {
     expect(x.lastDrop).to.match(/5\.1\.1/);
   });
 
-  it('discards a datagram whose offset-0 fragment cuts the TCP header (RFC 7112 §5, RFC 1858)', () => {
-    const { x } = lab();
+  it('discards an IPv6 offset-0 fragment that cuts the TCP header with Parameter Problem code 3, pointer 0 (RFC 8200 §4.5, RFC 7112 §5)', () => {
+    const { x, clock } = lab({ timeouts: { fragment: 3 } });
     const seg = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64 }, tcp: { sport: 40000, dport: 80, seq: 1, flags: { syn: true }, window: 1000 }, payload: buf(100) }).subarray(40);
     const f1 = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64, extensions: [{ kind: 'fragment', nextHeader: 6, offset: 0, m: true, id: 5 }] }, payload: seg.subarray(0, 16) });
     const f2 = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64, extensions: [{ kind: 'fragment', nextHeader: 6, offset: 2, m: false, id: 5 }] }, payload: seg.subarray(16) });
-    expect([...x.push(6, f1), ...x.push(6, f2)]).to.deep.equal([]);
-    expect(x.lastDrop).to.match(/7112/);
+    const out = x.push(6, f1);
+    expect(x.lastDrop).to.match(/8200 §4\.5/).and.to.match(/7112/);
+    expect(out).to.have.length(1);
+    const pp = decode(out[0].bytes);
+    expect([out[0].side, pp.icmpv6!.type, pp.icmpv6!.code, pp.icmpv6!.pointer, pp.ipv6!.src, pp.ipv6!.dst]).to.deep.equal([6, 4, 3, 0, S6, C6]);
+    expect(checksumsValid(pp).icmpv6).to.equal(true);
+    // The quote is the discarded fragment.
+    expect(out[0].bytes.subarray(48).equals(f1)).to.equal(true);
+    // The rest of the train is never translated and expires silently (its offset-0 fragment was discarded).
+    expect(x.push(6, f2)).to.deep.equal([]);
+    clock.advance(3000);
+    expect(x.expire()).to.deep.equal([]);
+    // UDP: 8 octets are enough; fewer draw the same error. An offset-0 fragment holding the whole header is held.
+    const dg = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64 }, udp: { sport: 40000, dport: 7 }, payload: buf(100) }).subarray(40);
+    const u = (n: number, id: number) => encode({ ipv6: { src: C6, dst: S6, hopLimit: 64, extensions: [{ kind: 'fragment', nextHeader: 17, offset: 0, m: true, id }] }, payload: dg.subarray(0, n) });
+    expect(x.push(6, u(8, 6))).to.deep.equal([]);
+    const short = x.push(6, u(4, 7)).map((e) => decode(e.bytes).icmpv6);
+    expect(short.map((i) => [i?.type, i?.code, i?.pointer])).to.deep.equal([[4, 3, 0]]);
+  });
+
+  it('the Parameter Problem about a short first fragment obeys the ICMPv6 error policy (send6 false)', () => {
+    const { x } = lab({ icmpErrors: { send6: false } });
+    const seg = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64 }, tcp: { sport: 40000, dport: 80, seq: 1, flags: { syn: true }, window: 1000 }, payload: buf(100) }).subarray(40);
+    const f1 = encode({ ipv6: { src: C6, dst: S6, hopLimit: 64, extensions: [{ kind: 'fragment', nextHeader: 6, offset: 0, m: true, id: 5 }] }, payload: seg.subarray(0, 16) });
+    expect(x.push(6, f1)).to.deep.equal([]);
+    expect(x.lastDrop).to.match(/Parameter Problem/);
+  });
+
+  it('IPv4 -> IPv6: an offset-0 fragment shorter than the TCP header (options included) leaves merged with the next piece (RFC 8200 §4.5)', () => {
+    const { x } = lab();
+    const syn = x.push(6, encode({ ipv6: { src: C6, dst: S6, hopLimit: 64 }, tcp: { sport: 40010, dport: 80, seq: 1000, flags: { syn: true }, window: 65535 } }));
+    const o = decode(syn[0].bytes);
+    const T4 = o.ipv4!.src;
+    const t = o.tcp!.sport;
+    expect(x.push(4, encode({ ipv4: { src: S4, dst: T4, ttl: 64 }, tcp: { sport: 80, dport: t, seq: 7000, ack: 1001, flags: { syn: true, ack: true }, window: 65535 } }))).to.have.length(1);
+    // A 40-octet TCP header (20 octets of options) cut as 24 + 24 + 24 + rest.
+    const p: Packet = { ipv4: { src: S4, dst: T4, ttl: 64 }, tcp: { sport: 80, dport: t, seq: 7001, ack: 1001, flags: { ack: true, psh: true }, window: 65535, options: [{ kind: 254, data: Buffer.alloc(18, 7) }] }, payload: buf(100) };
+    const data = encode(p).subarray(20);
+    expect((data[12] >> 4) * 4).to.equal(40);
+    const cuts = [0, 24, 48, 72, data.length];
+    const f = cuts.slice(0, -1).map((at, i) =>
+      encode({ ipv4: { ...p.ipv4!, id: 0x7777, protocol: 6, mf: i < cuts.length - 2, fragOffset: at / 8 }, payload: data.subarray(at, cuts[i + 1]) }),
+    );
+    const out = f.flatMap((b) => x.push(4, b));
+    expect(out.every((e) => e.side === 6)).to.equal(true);
+    const got = out.map((e) => {
+      const q = decode(e.bytes);
+      const fh = q.ipv6!.extensions![0] as FragmentHeader;
+      return [(fh.offset ?? 0) * 8, e.bytes.length - 48, fh.m, fh.id, fh.nextHeader];
+    });
+    // The first two pieces are merged (48 octets >= 40); the other original boundaries stay.
+    expect(got).to.deep.equal([
+      [0, 48, true, 0x7777, 6],
+      [48, 24, true, 0x7777, 6],
+      [72, data.length - 72, false, 0x7777, 6],
+    ]);
+    // Put back together, the segment is whole and its checksum verifies.
+    const whole = Buffer.concat([out[0].bytes.subarray(0, 40), ...out.map((e) => e.bytes.subarray(48))]);
+    whole[6] = 6;
+    whole.writeUInt16BE(whole.length - 40, 4);
+    const w = decode(whole);
+    expect(checksumsValid(w).tcp).to.equal(true);
+    expect(w.tcp!.dport).to.equal(40010);
+    expect(w.payload!.equals(buf(100))).to.equal(true);
   });
 
   it('validates fragmentMemory', () => {
