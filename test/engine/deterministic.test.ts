@@ -11,24 +11,14 @@ import { LAB } from '../../harness/lab/addressing';
 import { embed } from '../../harness/packet/rfc6052';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
 import { blockOf, layoutOf, reverseLookup } from '../../engine/nat64/deterministic';
-import { createTranslator, seededRandom, virtualClock } from '../../engine';
+import { Lab, makeLab } from './lab';
 
 const P = LAB.pool6;
 const [C6, C6b] = LAB.client6;
 const [S4] = LAB.server4;
 const DET = { inside: '2001:db8:6::/120', subscriberPrefix: 128, portsPerSubscriber: 64 };
 
-function lab(raw: Record<string, unknown> = {}) {
-  const clock = virtualClock(Date.UTC(2026, 0, 1));
-  const x = createTranslator(parseEngineConfig({ pool6: P, ...raw }), {
-    clock,
-    random: seededRandom(11),
-    onInternalError: (e) => {
-      throw e;
-    },
-  });
-  return { x, clock };
-}
+const lab = (raw: Record<string, unknown> = {}, seed = 11): Lab => makeLab(raw, seed);
 
 function udp(x: ReturnType<typeof lab>['x'], src: string, sport: number, dport = 9): { addr: string; port: number } | undefined {
   const out = x.push(6, encode({ ipv6: { src, dst: embed(P, S4), hopLimit: 64 }, udp: { sport, dport }, payload: Buffer.from('det') }));

@@ -9,9 +9,10 @@ import { LAB } from '../../harness/lab/addressing';
 import { embed } from '../../harness/packet/rfc6052';
 import type { FragmentHeader, Packet } from '../../harness/packet/types';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
-import { Nat64Translator, VirtualClock, createTranslator, seededRandom, virtualClock } from '../../engine';
+import { Nat64Translator } from '../../engine';
 import { Reassembly, ReassemblyFaults } from '../../engine/nat64/reassembly';
 import { firstPieceHolds, fitPieces, upperHeaderLength } from '../../engine/nat64/fragments';
+import { Lab, makeLab } from './lab';
 
 const LIMITS = { timeoutMs: 2000, maxBytes: 10_000, maxDatagrams: 8, maxFragments: 16 };
 
@@ -191,22 +192,7 @@ describe('firstPieceHolds (engine/nat64/fragments.ts)', () => {
 
 // ---------------------------------------------------------------- through the translator
 
-interface Lab {
-  x: Nat64Translator;
-  clock: VirtualClock;
-}
-
-function lab(raw: Record<string, unknown> = {}): Lab {
-  const clock = virtualClock(1_000_000);
-  const x = createTranslator(parseEngineConfig({ pool6: LAB.pool6, ...raw }), {
-    clock,
-    random: seededRandom(3),
-    onInternalError: (e) => {
-      throw e;
-    },
-  });
-  return { x, clock };
-}
+const lab = (raw: Record<string, unknown> = {}, seed = 3): Lab => makeLab(raw, seed);
 
 const C6 = LAB.client6[0];
 const S4 = LAB.server4[0];

@@ -10,30 +10,15 @@ import { LAB } from '../../harness/lab/addressing';
 import { embed } from '../../harness/packet/rfc6052';
 import type { Packet } from '../../harness/packet/types';
 import type { Emitted } from '../../engine/api';
-import { ConfigError, DEFAULT_LIMITS, parseEngineConfig } from '../../engine/config';
-import { Nat64Translator, VirtualClock, createTranslator, seededRandom, virtualClock } from '../../engine';
+import { DEFAULT_LIMITS, parseEngineConfig } from '../../engine/config';
+import { Lab, makeLab, configError } from './lab';
 
 const P = LAB.pool6;
 const [C6, C6b] = LAB.client6;
 const [S4, S4b, S4c] = LAB.server4;
 const [T1, T2] = LAB.pool4;
 
-interface Lab {
-  x: Nat64Translator;
-  clock: VirtualClock;
-}
-
-function lab(raw: Record<string, unknown> = {}): Lab {
-  const clock = virtualClock(1_000_000);
-  const x = createTranslator(parseEngineConfig({ pool6: P, ...raw }), {
-    clock,
-    random: seededRandom(7),
-    onInternalError: (e) => {
-      throw e;
-    },
-  });
-  return { x, clock };
-}
+const lab = (raw: Record<string, unknown> = {}, seed = 7): Lab => makeLab(raw, seed);
 
 function udp6(src: string, sport: number, dst4: string, dport = 9): Buffer {
   return encode({ ipv6: { src, dst: embed(P, dst4), hopLimit: 64 }, udp: { sport, dport }, payload: Buffer.from('limits') });
@@ -61,16 +46,6 @@ function expectRefused(r: { p4?: Packet; back: Packet[] }, client: string): void
   expect(r.back.length).to.equal(1);
   expect(r.back[0].icmpv6).to.include({ type: 1, code: 3 });
   expect(r.back[0].ipv6!.dst).to.equal(client);
-}
-
-function configError(raw: unknown): string {
-  try {
-    parseEngineConfig(raw);
-  } catch (e) {
-    expect(e).to.be.instanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('no ConfigError');
 }
 
 describe('engine resource limits (engine/nat64/limits.ts)', () => {

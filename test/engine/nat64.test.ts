@@ -9,10 +9,11 @@ import { LAB } from '../../harness/lab/addressing';
 import { embed, extract } from '../../harness/packet/rfc6052';
 import { Packet, TCPFlags } from '../../harness/packet/types';
 import { Emitted } from '../../engine/api';
-import { ConfigError, parseEngineConfig } from '../../engine/config';
+import { parseEngineConfig } from '../../engine/config';
 import { FAULTS } from '../../engine/faults';
-import { Nat64Translator, VirtualClock, createTranslator, seededRandom, virtualClock } from '../../engine';
+import { Nat64Translator, seededRandom } from '../../engine';
 import { FLAG_OF } from '../../engine/nat64/flags';
+import { Lab, makeLab, configError } from './lab';
 
 const P = LAB.pool6;
 const WKP = '64:ff9b::/96';
@@ -20,22 +21,7 @@ const [C6, C6b] = LAB.client6;
 const [S4, S4b] = LAB.server4;
 const [T1, T2] = LAB.pool4;
 
-interface Lab {
-  x: Nat64Translator;
-  clock: VirtualClock;
-}
-
-function lab(raw: Record<string, unknown> = {}, seed = 1): Lab {
-  const clock = virtualClock(1_000_000);
-  const x = createTranslator(parseEngineConfig({ pool6: LAB.pool6, ...raw }), {
-    clock,
-    random: seededRandom(seed),
-    onInternalError: (e) => {
-      throw e;
-    },
-  });
-  return { x, clock };
-}
+const lab = (raw: Record<string, unknown> = {}, seed = 1): Lab => makeLab(raw, seed);
 
 const PAYLOAD = Buffer.from('nat64lab payload');
 
@@ -74,16 +60,6 @@ function none(out: Emitted[]): void {
 /** C6:sport sends UDP to [P::dst]:dport; returns the translated IPv4 packet. */
 function outUdp(l: Lab, src: string, sport: number, dst: string, dport = 9): Packet {
   return one(l.x.push(6, udp6(src, sport, dst, dport)), 4, l.x);
-}
-
-function configError(raw: unknown): string {
-  try {
-    parseEngineConfig(raw);
-  } catch (e) {
-    expect(e).to.be.instanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('engine config (parseEngineConfig)', () => {

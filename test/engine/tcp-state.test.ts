@@ -11,31 +11,16 @@ import { embed } from '../../harness/packet/rfc6052';
 import type { Packet, TCPFlags } from '../../harness/packet/types';
 import type { Emitted } from '../../engine/api';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
-import { Nat64Translator, VirtualClock, createTranslator, seededRandom, virtualClock } from '../../engine';
 import { faultFlags } from '../../engine/nat64/flags';
 import { Lifetime, TcpState, tcpStep } from '../../engine/nat64/tcp-state';
 import { tcpStepUnderFaults } from '../../engine/nat64/tcp-faults';
+import { Lab, makeLab } from './lab';
 
 const [C6] = LAB.client6;
 const [S4, S4b] = LAB.server4;
 const S = 1000;
 
-interface Lab {
-  x: Nat64Translator;
-  clock: VirtualClock;
-}
-
-function lab(raw: Record<string, unknown> = {}): Lab {
-  const clock = virtualClock(1_000_000);
-  const x = createTranslator(parseEngineConfig({ pool6: LAB.pool6, ...raw }), {
-    clock,
-    random: seededRandom(7),
-    onInternalError: (e) => {
-      throw e;
-    },
-  });
-  return { x, clock };
-}
+const lab = (raw: Record<string, unknown> = {}, seed = 7): Lab => makeLab(raw, seed);
 
 function tcp6(sport: number, dst4: string, dport: number, flags: TCPFlags): Buffer {
   return encode({ ipv6: { src: C6, dst: embed(LAB.pool6, dst4), hopLimit: 64 }, tcp: { sport, dport, seq: 1000, ack: flags.ack ? 1 : 0, flags, window: 8192 } });
