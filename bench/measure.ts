@@ -723,16 +723,8 @@ export const SESSIONS_DEFAULTS: Readonly<SessionsBenchOptions> = {
   clockStepMs: 1,
 };
 
-export interface LookupFigures {
-  packets: number;
-  seconds: number;
-  rate: number;
-  nsPerPacket: number;
-  cpuSeconds: number;
-  /** CPU time per packet: the figure to compare on a shared machine. */
-  cpuNsPerPacket: number;
-  unexpected: number;
-}
+/** The timing figures of a phase, for the lookups measured inside the sessions phase. */
+export type LookupFigures = Pick<PhaseResult, 'packets' | 'seconds' | 'rate' | 'nsPerPacket' | 'cpuSeconds' | 'cpuNsPerPacket' | 'unexpected'>;
 
 export interface SessionsBenchResult {
   name: 'sessions';
