@@ -111,6 +111,13 @@ export interface Target {
   readonly name: string;
   readonly capabilities: Capabilities;
   describe(): Promise<TargetDescription>;
+  /**
+   * Bring the lab up before the first case (namespaces, processes, a guest).
+   * Throws LabUnavailable (harness/lab/netns) when this machine cannot build
+   * it, so a run stops with one line instead of erroring every case.
+   * Optional: targets that need nothing start lazily in open().
+   */
+  start?(): Promise<void>;
   /** Configure the target for one case and return a session; throws NotApplicable when needs cannot be met. */
   open(needs: TargetNeeds): Promise<LabSession>;
   /**
