@@ -13,6 +13,7 @@ import { Ctx, expireDue, installStaticBib, process4, process6 } from './nat64/pi
 import { limitedState } from './nat64/limits';
 import { IcmpErrorGate } from './nat64/icmp-policy';
 import { Pref64Map } from './nat64/pref64';
+import { FastPathStats, createFastPath } from './nat64/fast-path';
 
 export type { Translator } from './api';
 
@@ -25,6 +26,12 @@ export interface TranslatorDeps {
    * `internalErrors`. Tests pass a function that rethrows.
    */
   onInternalError?: (err: unknown, side: Side, bytes: Buffer) => void;
+  /**
+   * Whether packets of established flows may take the byte-level fast path
+   * (engine/nat64/fast-path.ts). Default true; false sends every packet
+   * through the full pipeline (the fast path's differential test compares both).
+   */
+  fastPath?: boolean;
 }
 
 /** A Translator with a little introspection for tests and logs. */
@@ -33,6 +40,8 @@ export interface Nat64Translator extends Translator {
   readonly lastDrop: string | undefined;
   /** Exceptions caught in push/expire since creation (always 0 unless there is a bug). */
   readonly internalErrors: number;
+  /** Packets the fast path translated and declined; undefined when it is off (disabled, or faults configured). */
+  readonly fastPath: FastPathStats | undefined;
 }
 
 export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Nat64Translator {
@@ -81,6 +90,7 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
   const det = ctx.det;
   installStaticBib(ctx);
   const errorGate = new IcmpErrorGate(config.icmpErrors, deps.clock, faultSet);
+  const fast = deps.fastPath === false ? undefined : createFastPath(ctx);
   let internalErrors = 0;
   let slowPath: Emitted[] = [];
   const reorderLarge = (out: Emitted[]): Emitted[] => {
@@ -104,7 +114,12 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
         det?.tick();
         expireDue(ctx, out);
         expired = out.length;
-        if (side === 6) process6(ctx, bytes, out);
+        // Established flows first try the fast path; what it declines takes the pipeline. A translated
+        // packet is never an originated error, so with nothing expired it needs no gate.
+        const fastOut = fast?.translate(side, bytes);
+        if (fastOut && expired === 0) return [fastOut];
+        if (fastOut) out.push(fastOut);
+        else if (side === 6) process6(ctx, bytes, out);
         else if (side === 4) process4(ctx, bytes, out);
       } catch (err) {
         fail(err, side, bytes);
@@ -143,6 +158,9 @@ export function createTranslator(config: EngineConfig, deps: TranslatorDeps): Na
     },
     get internalErrors() {
       return internalErrors;
+    },
+    get fastPath() {
+      return fast;
     },
   };
 }

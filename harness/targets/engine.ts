@@ -4,10 +4,9 @@
  * fresh translator configured for its needs.
  */
 import { createTranslator, seededRandom, virtualClock } from '../../engine';
-import { ConfigError, parseEngineConfig } from '../../engine/config';
+import { ConfigError } from '../../engine/config';
 import type { EngineConfig } from '../../engine/api';
-import { LAB } from '../lab/addressing';
-import { PREF64_LENGTHS } from '../packet/rfc6052';
+import { effectiveEngineConfig, engineCapabilities, engineConfigFor } from './engine-config';
 import type { Side } from '../packet/types';
 import { ConfigRefused } from '../lab/target';
 import type { Captured, Capabilities, EffectiveConfig, LabSession, Target, TargetDescription, TargetNeeds } from '../lab/target';
@@ -17,9 +16,7 @@ const VERSION: string = require('../../../package.json').version;
 /** The virtual clock starts at a fixed instant so evidence times are reproducible. */
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
-function effective(c: EngineConfig): EffectiveConfig {
-  return { pool6: c.pool6, pool4: c.pool4, filtering: c.filtering, staticBib: c.staticBib, timeouts: c.timeouts, trafficClass: c.trafficClass, mtu: c.mtu, limits: c.limits, fragmentMemory: c.fragmentMemory, icmpErrors: c.icmpErrors, ...(c.deterministic ? { deterministic: c.deterministic } : {}) };
-}
+const effective = effectiveEngineConfig;
 
 export interface EngineTargetOptions {
   /** Named faults to switch on (see engine/faults.ts). */
@@ -32,40 +29,12 @@ export interface EngineTargetOptions {
 
 export class EngineTarget implements Target {
   readonly name = 'engine';
-  readonly capabilities: Capabilities = {
-    pool6Lengths: [...PREF64_LENGTHS],
-    wellKnownPrefix: true,
-    pool4: true,
-    filtering: ['endpoint-independent', 'address-dependent'],
-    staticBib: true,
-    timeouts: true,
-    virtualClock: true,
-    readState: true,
-  };
+  readonly capabilities: Capabilities = engineCapabilities();
 
   constructor(private readonly opts: EngineTargetOptions = {}) {}
 
   private configFor(needs: TargetNeeds): EngineConfig {
-    const base = this.opts.base ?? {};
-    // The lab's network-specific prefix unless the case asks otherwise; `unsetPool6` leaves the engine's own default.
-    const pool6 = needs.unsetPool6 ? undefined : (needs.pool6 ?? base.pool6 ?? LAB.pool6);
-    return parseEngineConfig({
-      ...base,
-      pool6,
-      ...(needs.pool4 ? { pool4: needs.pool4 } : {}),
-      ...(needs.filtering ? { filtering: needs.filtering } : {}),
-      ...(needs.staticBib ? { staticBib: needs.staticBib } : {}),
-      ...(needs.trafficClass ? { trafficClass: needs.trafficClass } : {}),
-      ...(needs.mtu || base.mtu ? { mtu: { ...(base.mtu ?? {}), ...(needs.mtu ?? {}) } } : {}),
-      ...(needs.fragmentMemory !== undefined ? { fragmentMemory: needs.fragmentMemory } : {}),
-      ...(needs.icmpErrors || base.icmpErrors ? { icmpErrors: { ...(base.icmpErrors ?? {}), ...(needs.icmpErrors ?? {}) } } : {}),
-      ...(needs.limits || base.limits
-        ? { limits: { ...(base.limits ?? {}), ...(needs.limits ?? {}), ports: { ...(base.limits?.ports ?? {}), ...(needs.limits?.ports ?? {}) }, quarantine: { ...(base.limits?.quarantine ?? {}), ...(needs.limits?.quarantine ?? {}) } } }
-        : {}),
-      ...(needs.deterministic || base.deterministic ? { deterministic: { ...(base.deterministic ?? {}), ...(needs.deterministic ?? {}) } } : {}),
-      timeouts: { ...(base.timeouts ?? {}), ...(needs.timeouts ?? {}) },
-      faults: this.opts.faults ?? [],
-    });
+    return engineConfigFor(needs, { base: this.opts.base, faults: this.opts.faults });
   }
 
   async describe(): Promise<TargetDescription> {

@@ -1,0 +1,25 @@
+/**
+ * The daemon's clock: real time, plus an offset that only the lab moves
+ * (`--lab-clock`). Moving the offset forward makes due timers fire at the
+ * next expiry pass, exactly as if that much time had passed.
+ */
+import type { Clock } from '../api';
+
+export interface OffsetClock extends Clock {
+  readonly offsetMs: number;
+  advance(ms: number): void;
+}
+
+export function offsetClock(realNow: () => number = Date.now): OffsetClock {
+  let offset = 0;
+  return {
+    now: () => realNow() + offset,
+    get offsetMs() {
+      return offset;
+    },
+    advance(ms: number) {
+      if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`advance: ${ms} is not a number of milliseconds >= 0`);
+      offset += ms;
+    },
+  };
+}
