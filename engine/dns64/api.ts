@@ -18,7 +18,7 @@ export interface Dns64PrefixConfig {
 export interface Dns64Config {
   /** At least one; with none configured the well-known prefix 64:ff9b::/96 is used (RFC 6147 §5.2). */
   prefixes: Dns64PrefixConfig[];
-  /** AAAA ranges treated as absent (§5.1.4); default ['::ffff:0:0/96']. */
+  /** AAAA ranges treated as absent (§5.1.4); ::ffff:0:0/96 always, configured ranges added to it. */
   exclude: string[];
   /** Upstream servers, tried in order ("127.0.0.2", port 53 by default). */
   upstream: { address: string; port: number }[];
@@ -27,7 +27,7 @@ export interface Dns64Config {
   upstreamTries: number;
   /** Validate DNSSEC before synthesising (§5.5), with these trust anchors (DS records in presentation format). */
   dnssec: { validate: boolean; trustAnchors: string[] };
-  /** Client prefixes allowed to query (IPv4 or IPv6 CIDR); others get REFUSED. */
+  /** Client prefixes allowed to query (IPv4 or IPv6 CIDR); others get REFUSED. Default: everyone (the daemon listens on loopback by default). */
   acl: string[];
   /** Cache entries at most; 0 disables the cache. */
   cacheEntries: number;
@@ -35,6 +35,12 @@ export interface Dns64Config {
   listen: { address: string; port: number }[];
   /** Named faults (engine/dns64/faults.ts), for proving that each DNS64 case can fail. */
   faults: string[];
+  /**
+   * 'dns64' (default) or 'forwarder': a plain forwarding resolver with no
+   * synthesis and no special names (RFC 8880 §7.1 item 4 "traditional"
+   * resolvers), for the cases that compare the two.
+   */
+  mode?: 'dns64' | 'forwarder';
 }
 
 export type DnsTransport = 'udp' | 'tcp';
@@ -56,6 +62,12 @@ export interface Dns64Deps {
   clock: Clock;
   random: RandomInt;
   upstream: UpstreamTransport;
+  /**
+   * Wall-clock milliseconds since 1970, for RRSIG validity periods only
+   * (the cache runs on `clock`). Default: the real time at creation plus
+   * whatever `clock` advanced since, so a virtual clock still moves it.
+   */
+  wallTime?: () => number;
 }
 
 export interface ClientInfo {

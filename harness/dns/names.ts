@@ -64,6 +64,19 @@ export const NAMES = {
   servfailAaaa: { name: 'servfail-aaaa', a: ['100.0.0.31'], ttl: 3600 },
   refusedAaaa: { name: 'refused-aaaa', a: ['100.0.0.32'], ttl: 3600 },
   timeoutAaaa: { name: 'timeout-aaaa', a: ['100.0.0.33'], ttl: 3600 },
+  /** AAAA answered NXDOMAIN (with the zone's SOA) while A has an address: §5.1.2 says the NXDOMAIN stands. */
+  nxdomainAaaa: { name: 'nxdomain-aaaa', a: ['100.0.0.38'], ttl: 3600 },
+  /**
+   * Its A response carries the zone's NS in the authority section and the
+   * name server's address in the additional section, as servers without
+   * minimal responses send them (§5.3.2: that section is passed on unchanged).
+   */
+  withAdditional: { name: 'with-additional', a: ['100.0.0.39'], ttl: 3600 },
+  /**
+   * A NAT64 FQDN (RFC 7050 §3.1.1): real AAAA records inside the lab Pref64
+   * 2001:db8:64::/96 (Pref64::192.0.0.170 and ::171), and no A.
+   */
+  nat64Fqdn: { name: 'nat64', aaaa: ['2001:db8:64::c000:aa', '2001:db8:64::c000:ab'], ttl: 3600 },
   /** AAAA NODATA; A answered SERVFAIL. */
   servfailA: { name: 'servfail-a' },
   /** AAAA answered after 1500 ms; A at once (for §5.1.8 parallel queries). */
@@ -100,6 +113,12 @@ export const SIGNED = {
   nodata: { name: 'nodata.signed.test' },
   /** A whose signature does not verify (the RRset changed after signing): bogus. */
   bogus: { name: 'bogus.signed.test', a: ['100.0.0.52'], ttl: 3600 },
+  /**
+   * A whose signature verifies, but the NSEC that denies its AAAA was
+   * altered after signing (TXT added to its type bitmap): the NODATA is
+   * bogus while the A validates (§5.5: no synthesis from it).
+   */
+  badDenial: { name: 'bad-denial.signed.test', a: ['100.0.0.54'], ttl: 3600 },
   /** Wildcard for fresh names: *.fresh.signed.test A 100.0.0.53. */
   fresh: { suffix: 'fresh.signed.test', a: ['100.0.0.53'], ttl: 3600 },
 } as const;

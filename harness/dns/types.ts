@@ -103,6 +103,15 @@ export interface Dns64Target {
   readonly name: string;
   readonly capabilities: Dns64Capabilities;
   describe(): Promise<Dns64TargetDescription>;
+  /** Bring the lab up before the first case; throws LabUnavailable when this machine cannot (not root, a package missing). */
+  start?(): Promise<void>;
+  /**
+   * Try a configuration without running a case with it: the effective
+   * configuration when the server takes it, ConfigRefused (with the server's
+   * own one-line complaint) when it refuses it, NotApplicable when the
+   * server's configuration cannot even express it. Leaves an open session alone.
+   */
+  validate?(needs: Dns64Needs): Promise<Dns64EffectiveConfig>;
   /** Configure for one case and return a session; throws NotApplicable (harness/lab/target) when needs cannot be met. */
   open(needs: Dns64Needs): Promise<Dns64Session>;
   /** Release everything (processes, namespaces). Safe to call twice. */

@@ -54,6 +54,12 @@ export interface DnsCaseContext {
   query(name: string, type: string, opts?: QueryOptions): Promise<DnsExchange>;
   /** Send raw query bytes (malformed or unusual messages). */
   queryRaw(bytes: Buffer, opts?: Pick<QueryOptions, 'transport' | 'client' | 'timeoutMs'>): Promise<DnsExchange>;
+  /**
+   * Try a configuration on the target without running with it: requirements
+   * such as "a prefix longer than /96 is refused" are checked by the refusal.
+   * The case is na when the target cannot express the configuration at all.
+   */
+  attempt(needs: Dns64Needs): Promise<{ accepted: true; config: Dns64EffectiveConfig } | { accepted: false; reason: string }>;
   /** Let time pass: the virtual clock where there is one, else a real wait up to the limit, else na. */
   elapse(ms: number): Promise<void>;
   /** Record a yes/no check with a one-line detail. */
