@@ -296,8 +296,12 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** HTML ids: `case-<suite>-<id>` with anything outside [A-Za-z0-9_-] replaced, made unique. */
-function anchorMaker(): (base: string) => string {
+/**
+ * HTML ids: `case-<suite>-<id>` with anything outside [A-Za-z0-9_-] replaced, made unique.
+ * Exported, as is checkAnchor, because comparisons (harness/compare/anchors.ts)
+ * link into reports and must arrive at the very ids handed out here.
+ */
+export function anchorMaker(): (base: string) => string {
   const used = new Set<string>();
   return (base) => {
     const clean = base.replace(/[^A-Za-z0-9_-]+/g, '_');
@@ -306,6 +310,11 @@ function anchorMaker(): (base: string) => string {
     used.add(id);
     return id;
   };
+}
+
+/** The id of a check: `n` counts the case's checks from 1. */
+export function checkAnchor(caseAnchor: string, n: number): string {
+  return `${caseAnchor}-check-${n}`;
 }
 
 /** A link target the report will put in an href: relative, or http(s)/file; anything else (javascript:, data:) is dropped. */
@@ -381,7 +390,7 @@ function checkView(k: CheckResult, n: number, caseAnchor: string, packetAnchors:
   const b = badge(k.score);
   const chip = isScore(k.score) ? CHIP_LABEL[k.score] : b.label;
   return {
-    anchor: `${caseAnchor}-check-${n}`,
+    anchor: checkAnchor(caseAnchor, n),
     n,
     requirement: text(k.requirement),
     level: text(k.level),

@@ -1,23 +1,24 @@
 /**
- * Runs cases through mocha: mocha gives the scheduling, per-case timeouts,
- * grep and progress reporting; each mocha test runs one case with runCase
- * and keeps its CaseResult. A case with failing checks fails its mocha test
- * (so progress shows it), a na case is pending.
+ * Runs cases through mocha, for the NAT64 and the DNS64 runner alike: mocha
+ * gives the scheduling, per-case timeouts and progress reporting; each mocha
+ * test runs one case with the runner's per-case function and keeps its
+ * CaseResult. A case with failing checks fails its mocha test (so progress
+ * shows it), a na case is pending.
  */
 import Mocha from 'mocha';
 import { caseKey } from './case';
-import type { CaseDef } from './case';
-import { runCase } from './run-case';
-import type { RunCaseOptions } from './run-case';
-import type { Target } from '../lab/target';
+import { unfinishedCase } from './case-lifecycle';
+import type { CheckedCase } from './check-recorder';
 import type { CaseResult } from '../results/types';
 
-export interface MochaRunOptions extends RunCaseOptions {
+export interface MochaRunOptions {
   /** Per-case timeout in ms (a real target may need more). */
   timeoutMs?: number;
   /** Progress lines go here (stderr by default); null for silence. */
   progress?: ((line: string) => void) | null;
 }
+
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 function progressReporter(write: ((line: string) => void) | null) {
   return class ProgressReporter extends Mocha.reporters.Base {
@@ -35,10 +36,16 @@ function progressReporter(write: ((line: string) => void) | null) {
   };
 }
 
-export async function runWithMocha(cases: CaseDef[], target: Target, opts: MochaRunOptions = {}): Promise<CaseResult[]> {
+/**
+ * Every case through `runOne`, one mocha test each, grouped by suite in the
+ * order given. Every case has a result at the end, in completion order.
+ */
+export async function runWithMocha<D extends CheckedCase>(cases: D[], runOne: (def: D) => Promise<CaseResult>, opts: MochaRunOptions = {}): Promise<CaseResult[]> {
   const write = opts.progress === undefined ? (l: string) => process.stderr.write(l + '\n') : opts.progress;
-  const mocha = new Mocha({ reporter: progressReporter(write), timeout: opts.timeoutMs ?? 60_000 });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const mocha = new Mocha({ reporter: progressReporter(write), timeout: timeoutMs });
   const results: CaseResult[] = [];
+  let finished = false;
   const bySuite = new Map<string, Mocha.Suite>();
   for (const def of cases) {
     let suite = bySuite.get(def.suite);
@@ -48,7 +55,8 @@ export async function runWithMocha(cases: CaseDef[], target: Target, opts: Mocha
     }
     suite.addTest(
       new Mocha.Test(`${caseKey(def)} — ${def.title}`, async function (this: Mocha.Context) {
-        const r = await runCase(def, target, opts);
+        const r = await runOne(def);
+        if (finished) return; // timed out earlier; its result is already recorded as unfinished
         results.push(r);
         if (r.verdict === 'na' || r.verdict === 'skip') this.skip();
         const failed = r.checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
@@ -59,5 +67,9 @@ export async function runWithMocha(cases: CaseDef[], target: Target, opts: Mocha
     );
   }
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
+  finished = true;
+  // A case that never finished (mocha's per-case timeout) still gets a result, so no case silently drops out.
+  const done = new Set(results.map((r) => caseKey(r)));
+  for (const def of cases) if (!done.has(caseKey(def))) results.push(unfinishedCase(def, timeoutMs));
   return results;
 }

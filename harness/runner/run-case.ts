@@ -1,20 +1,24 @@
 /**
  * Runs one case against one target: opens a session with the case's needs,
  * lets the case send and check, and returns the case result with every
- * packet as evidence. Harness failures become `error`, unmet preconditions
- * `na`; a requirement the case declared but never checked is an error of the
- * case itself, so a case cannot silently pass by not looking.
+ * packet as evidence. The verdict rules (harness failures `error`, unmet
+ * preconditions `na`, a declared but unchecked requirement an error) are the
+ * shared case lifecycle's (case-lifecycle.ts).
  */
-import { levelClass, requirement } from '../catalogue';
 import { decode, encode } from '../packet/codec';
 import { compare, formatMismatches } from '../packet/compare';
 import type { Expectation } from '../packet/compare';
 import { dissect, summary } from '../packet/dissect';
 import type { Packet, Side } from '../packet/types';
-import { ConfigRefused, NotApplicable } from '../lab/target';
+import { ConfigRefused } from '../lab/target';
 import type { Captured, EffectiveConfig, LabSession, Target, TargetNeeds } from '../lab/target';
-import type { CaseResult, CheckResult, EvidencePacket, Level, Score, Verdict } from '../results/types';
+import type { CaseResult, EvidencePacket } from '../results/types';
 import type { CaseContext, CaseDef, Exchange, Seen } from './case';
+import { runCaseLifecycle } from './case-lifecycle';
+import { caseVerdict, CheckRecorder, scoreOf } from './check-recorder';
+
+// Kept here too: callers and tests import them from the runner.
+export { caseVerdict, scoreOf };
 
 export interface RunCaseOptions {
   /** Quiet period that ends a collection on real targets. */
@@ -28,33 +32,17 @@ export interface RunCaseOptions {
   verdictsOnly?: boolean;
 }
 
-export function scoreOf(level: Level, verdict: Verdict): Score {
-  if (verdict !== 'pass' && verdict !== 'fail') return verdict;
-  const cls = levelClass(level);
-  if (cls === 'may') return 'behaviour';
-  if (verdict === 'pass') return 'pass';
-  return cls === 'must' ? 'fail' : 'warn';
-}
-
-const VERDICT_ORDER: Verdict[] = ['error', 'fail', 'pass', 'na', 'skip'];
-
-/** The case verdict: the worst of its checks (error > fail > pass > na > skip). */
-export function caseVerdict(checks: CheckResult[]): Verdict {
-  for (const v of VERDICT_ORDER) if (checks.some((c) => c.verdict === v)) return v;
-  return 'skip';
-}
-
-class Recorder implements CaseContext {
+class Recorder extends CheckRecorder implements CaseContext {
   readonly seen: Seen[] = [];
-  readonly checks: CheckResult[] = [];
-  readonly notes: string[] = [];
 
   constructor(
-    private readonly def: CaseDef,
+    def: CaseDef,
     private readonly session: LabSession,
     private readonly opts: RunCaseOptions,
     private readonly target: Target,
-  ) {}
+  ) {
+    super(def);
+  }
 
   get config() {
     return this.session.config;
@@ -130,16 +118,6 @@ class Recorder implements CaseContext {
     return this.session.deterministicMap(q);
   }
 
-  private add(ids: string | string[], verdict: Verdict, label: string, detail: string, extra: Partial<CheckResult> = {}): void {
-    for (const id of Array.isArray(ids) ? ids : [ids]) {
-      if (!this.def.requirements.includes(id)) {
-        throw new Error(`case ${this.def.suite}/${this.def.id} checks ${id} but does not declare it in requirements`);
-      }
-      const level = requirement(id).level;
-      this.checks.push({ requirement: id, level, verdict, score: scoreOf(level, verdict), label, detail, ...extra });
-    }
-  }
-
   expectPacket(ids: string | string[], label: string, observed: Seen | undefined, expected: Expectation): boolean {
     if (!observed) {
       this.add(ids, 'fail', label, 'no packet came out where one was required');
@@ -150,27 +128,6 @@ class Recorder implements CaseContext {
     const detail = bad.length ? formatMismatches(bad).split('\n').join('; ') : `${fields.length} fields as expected`;
     this.add(ids, bad.length ? 'fail' : 'pass', label, detail, { fields, packets: [observed.index] });
     return bad.length === 0;
-  }
-
-  expect(ids: string | string[], label: string, ok: boolean, detail: string, packets?: Seen[]): boolean {
-    this.add(ids, ok ? 'pass' : 'fail', label, detail, packets?.length ? { packets: packets.map((p) => p.index) } : {});
-    return ok;
-  }
-
-  behaviour(id: string, label: string, detail: string, packets?: Seen[]): void {
-    this.add(id, 'pass', label, detail, packets?.length ? { packets: packets.map((p) => p.index) } : {});
-  }
-
-  naCheck(ids: string | string[], label: string, reason: string): void {
-    this.add(ids, 'na', label, reason);
-  }
-
-  na(reason: string): never {
-    throw new NotApplicable(reason);
-  }
-
-  note(text: string): void {
-    this.notes.push(text);
   }
 
   evidence(): EvidencePacket[] {
@@ -187,60 +144,12 @@ class Recorder implements CaseContext {
   }
 }
 
-/** Every declared requirement gets the same verdict (na, error) when the case could not check them one by one. */
-function blanket(def: CaseDef, verdict: Verdict, reason: string, already: CheckResult[]): CheckResult[] {
-  const checked = new Set(already.map((c) => c.requirement));
-  const rest = def.requirements.filter((id) => !checked.has(id));
-  return [
-    ...already,
-    ...rest.map((id) => {
-      const level = requirement(id).level;
-      return { requirement: id, level, verdict, score: scoreOf(level, verdict), label: def.title, detail: reason };
-    }),
-  ];
-}
-
 export async function runCase(def: CaseDef, target: Target, opts: RunCaseOptions = {}): Promise<CaseResult> {
-  const started = Date.now();
-  let session: LabSession | undefined;
-  let rec: Recorder | undefined;
-  let checks: CheckResult[] = [];
-  let reason: string | undefined;
-  try {
-    session = await target.open(def.needs ?? {});
-    rec = new Recorder(def, session, opts, target);
-    await def.run(rec);
-    checks = rec.checks;
-    const missing = def.requirements.filter((id) => !checks.some((c) => c.requirement === id));
-    if (missing.length) {
-      reason = `the case recorded no check for ${missing.join(', ')}`;
-      checks = blanket(def, 'error', reason, checks);
-    }
-  } catch (err) {
-    const already = rec?.checks ?? [];
-    if (err instanceof NotApplicable || err instanceof ConfigRefused) {
-      reason = err instanceof ConfigRefused ? `the target refused the case's configuration: ${err.message}` : err.message;
-      checks = blanket(def, 'na', reason, already);
-    } else {
-      reason = `harness error: ${err instanceof Error ? err.message : String(err)}`;
-      checks = blanket(def, 'error', reason, already);
-    }
-  } finally {
-    await session?.close().catch(() => undefined);
-  }
-  return {
-    id: def.id,
-    suite: def.suite,
-    title: def.title,
-    requirements: def.requirements,
-    verdict: caseVerdict(checks),
-    checks,
-    reason,
-    config: session ? { ...session.config } : undefined,
-    evidence: rec?.evidence() ?? [],
-    notes: rec?.notes ?? [],
-    durationMs: Date.now() - started,
-  };
+  return runCaseLifecycle(def, {
+    open: () => target.open(def.needs ?? {}),
+    recorder: (session) => new Recorder(def, session, opts, target),
+    run: (rec) => def.run(rec),
+  });
 }
 
 /** Bytes of every evidence packet, for the case's pcap. */
