@@ -1,0 +1,74 @@
+/**
+ * The socket calls AF_PACKET capture and injection need (socket, bind,
+ * setsockopt, if_nametoindex), through koffi, loaded on first use like
+ * harness/io/libc.ts so runs that never touch a NIC never load it. The
+ * generic calls (read, write, ioctl, poll, setns) stay in libc.ts.
+ */
+import type * as KoffiModule from 'koffi';
+import { LibcError } from './libc';
+
+type Fn = (...args: unknown[]) => unknown;
+
+interface Bindings {
+  koffi: typeof KoffiModule;
+  socket: Fn;
+  bind: Fn;
+  setsockopt: Fn;
+  ifNameToIndex: Fn;
+}
+
+let bound: Bindings | undefined;
+
+function calls(): Bindings {
+  if (bound) return bound;
+  let koffi: typeof KoffiModule;
+  try {
+    koffi = require('koffi') as typeof KoffiModule;
+  } catch (e) {
+    throw new Error(`cannot load koffi (${(e as Error).message.split('\n')[0]}); run 'npm install' in the nat64lab folder`);
+  }
+  const lib = koffi.load('libc.so.6');
+  bound = {
+    koffi,
+    socket: lib.func('int socket(int domain, int type, int protocol)') as Fn,
+    bind: lib.func('int bind(int fd, void *addr, uint32_t len)') as Fn,
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *val, uint32_t len)') as Fn,
+    ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *name)') as Fn,
+  };
+  return bound;
+}
+
+export const AF_PACKET = 17;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_RCVBUFFORCE = 33;
+export const SO_SNDBUFFORCE = 32;
+export const SOL_PACKET = 263;
+export const PACKET_IGNORE_OUTGOING = 23;
+export const ETH_P_ALL = 0x0003;
+
+function check(call: string, r: number, what?: string): number {
+  if (r < 0) throw new LibcError(call, calls().koffi.errno(), what);
+  return r;
+}
+
+export function socket(domain: number, type: number, protocol: number): number {
+  return check('socket', Number(calls().socket(domain, type, protocol)));
+}
+
+export function bind(fd: number, addr: Buffer, what?: string): void {
+  check('bind', Number(calls().bind(fd, addr, addr.length)), what);
+}
+
+export function setsockoptInt(fd: number, level: number, name: number, value: number, what?: string): void {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  check('setsockopt', Number(calls().setsockopt(fd, level, name, v, 4)), what);
+}
+
+/** The interface index of `name` in the calling thread's namespace; 0 when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  return Number(calls().ifNameToIndex(name));
+}
