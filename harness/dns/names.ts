@@ -92,6 +92,8 @@ export const NAMES = {
   secondRange: { name: 'second-range', a: ['101.0.0.40'], ttl: 3600, range: '101.0.0.0/8' },
   /** 40 A records: the synthesised AAAA answer cannot fit 512 octets (TC over UDP without EDNS). The A answer itself is over 512 too. */
   big: { name: 'big', aCount: 40, firstA: '100.0.1.1', ttl: 3600 },
+  /** 24 A records: the synthesised AAAA answer needs more than 512 octets but fits 1232, compressed or not. */
+  medium: { name: 'medium', aCount: 24, firstA: '100.0.2.1', ttl: 3600 },
   /** MX 10 a-only.dns64.test, with a-only's A in the additional section (§5.3.2/§5.3.3). */
   mx: { name: 'mx', exchange: 'a-only.dns64.test' },
   /** Class CH A record at the same name as a-only (non-IN class, §5.1). */

@@ -83,7 +83,9 @@ function dns64Zone(): Zone {
   for (const c of [NAMES.cname1, NAMES.cname2, NAMES.cnameDual, NAMES.cnameOut]) records.push(rr(fq(c.name), 'CNAME', 3600, c.cname));
   records.push(rr(fq(NAMES.dname.name), 'DNAME', 3600, NAMES.dname.dname));
   records.push(rr(fq(NAMES.nodata.name), 'TXT', 3600, [Buffer.from(NAMES.nodata.txt)]));
-  for (let k = 0; k < NAMES.big.aCount; k++) records.push(rr(fq(NAMES.big.name), 'A', NAMES.big.ttl, ipv4Plus(NAMES.big.firstA, k)));
+  for (const many of [NAMES.big, NAMES.medium]) {
+    for (let k = 0; k < many.aCount; k++) records.push(rr(fq(many.name), 'A', many.ttl, ipv4Plus(many.firstA, k)));
+  }
   records.push(rr(fq(NAMES.mx.name), 'MX', 3600, { preference: 10, exchange: NAMES.mx.exchange }));
   records.push(...NAMES.chaos.a.map((a) => rr(fq(NAMES.chaos.name), 'A', 3600, a, NAMES.chaos.class)));
   records.push(...hostRecords(fq(`*.${NAMES.freshA.suffix}`), NAMES.freshA));

@@ -123,7 +123,9 @@ const deterministicCase: CaseDef = {
     t.note(`first host [${C6A}]:${x}: ${profileText(first)}`);
     for (const [i, client] of [C6B, C6C, C6D].entries()) {
       const p = profiles[i + 1];
-      const same = !!first && !!p && JSON.stringify(p) === JSON.stringify(first);
+      // Parity is shown but not compared: on a NAT that assigns ports at random it matches by chance, and
+      // parity preservation is scored by its own requirement (RFC 4787 REQ-4) in the port-parity cases.
+      const same = !!first && !!p && JSON.stringify({ ...p, parity: undefined }) === JSON.stringify({ ...first, parity: undefined });
       t.expect('4787-8-req11-deterministic', `host ${i + 2} [${client}]:${x} (collision ${i + 1}) behaves like the first`, same, `first: ${profileText(first)}; this: ${profileText(p)}`, seen);
     }
   },
