@@ -1,6 +1,6 @@
 /**
  * The socket calls AF_PACKET capture and injection need (socket, bind,
- * setsockopt, if_nametoindex), through koffi, loaded on first use like
+ * setsockopt, if_nametoindex), and sendto for raw IP sockets, through koffi, loaded on first use like
  * harness/io/libc.ts so runs that never touch a NIC never load it. The
  * generic calls (read, write, ioctl, poll, setns) stay in libc.ts.
  */
@@ -14,6 +14,7 @@ interface Bindings {
   socket: Fn;
   bind: Fn;
   setsockopt: Fn;
+  sendto: Fn;
   ifNameToIndex: Fn;
 }
 
@@ -33,6 +34,7 @@ function calls(): Bindings {
     socket: lib.func('int socket(int domain, int type, int protocol)') as Fn,
     bind: lib.func('int bind(int fd, void *addr, uint32_t len)') as Fn,
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *val, uint32_t len)') as Fn,
+    sendto: lib.func('long sendto(int fd, void *buf, unsigned long len, int flags, void *addr, uint32_t addrlen)') as Fn,
     ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *name)') as Fn,
   };
   return bound;
@@ -48,6 +50,12 @@ export const SO_SNDBUFFORCE = 32;
 export const SOL_PACKET = 263;
 export const PACKET_IGNORE_OUTGOING = 23;
 export const ETH_P_ALL = 0x0003;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+/** With SOCK_RAW: the caller supplies the whole IP header (IP_HDRINCL on IPv4, header included on IPv6). */
+export const IPPROTO_RAW = 255;
+export const SO_BROADCAST = 6;
+export const SO_BINDTODEVICE = 25;
 
 function check(call: string, r: number, what?: string): number {
   if (r < 0) throw new LibcError(call, calls().koffi.errno(), what);
@@ -66,6 +74,18 @@ export function setsockoptInt(fd: number, level: number, name: number, value: nu
   const v = Buffer.alloc(4);
   v.writeInt32LE(value);
   check('setsockopt', Number(calls().setsockopt(fd, level, name, v, 4)), what);
+}
+
+/** setsockopt with a byte value (SO_BINDTODEVICE takes the interface name). */
+export function setsockoptBytes(fd: number, level: number, name: number, value: Buffer, what?: string): void {
+  check('setsockopt', Number(calls().setsockopt(fd, level, name, value, value.length)), what);
+}
+
+/** sendto(2) of the whole buffer to the socket address `addr`; returns the bytes sent. */
+export function sendto(fd: number, bytes: Buffer, addr: Buffer, what?: string): number {
+  const n = check('sendto', Number(calls().sendto(fd, bytes, bytes.length, 0, addr, addr.length)), what);
+  if (n !== bytes.length) throw new Error(`sendto${what ? ` ${what}` : ''}: ${n} of ${bytes.length} bytes sent`);
+  return n;
 }
 
 /** The interface index of `name` in the calling thread's namespace; 0 when there is no such interface. */

@@ -52,8 +52,18 @@ export interface ExternalSpec {
   /** The target file's path, as given. */
   file: string;
   name: string;
-  /** Only l2 so far; the field is there so routed mode can be added without changing existing files. */
-  mode: 'l2';
+  /**
+   * l2: the harness sends and captures frames and plays every host and router
+   * on the links. routed: it sends through its host's routing table (raw IP
+   * sockets; the kernel resolves the device) and captures frames on the NICs.
+   */
+  mode: 'l2' | 'routed';
+  /**
+   * Routed mode: who routes the lab's traffic toward the device. operator: the
+   * routes are there already. harness: the harness adds default routes via
+   * each side's deviceAddress in `netns` for the run and removes them.
+   */
+  routes?: 'operator' | 'harness';
   /** Network namespace holding the harness's two interfaces (absent: the harness's own namespace). */
   netns?: string;
   ipv6: SideSpec;
@@ -200,22 +210,33 @@ function parseDriver(f: Fields, raw: unknown): DriverSpec | undefined {
 export function parseExternalSpec(raw: unknown, file: string): ExternalSpec {
   const f = new Fields(file);
   if (!isObject(raw)) throw new ConfigError(`${file}: ${show(raw)} is not an object; see fixtures/targets/device.example.json`);
-  f.keys(raw, '', ['name', 'mode', 'netns', 'ipv6', 'ipv4', 'pool6', 'pool4', 'dns64', 'timeouts', 'filtering', 'collect', 'driver']);
+  f.keys(raw, '', ['name', 'mode', 'routes', 'netns', 'ipv6', 'ipv4', 'pool6', 'pool4', 'dns64', 'timeouts', 'filtering', 'collect', 'driver']);
   const name = raw.name === undefined ? 'external' : f.string(raw.name, 'name', 'give a short name for the report, e.g. "vThunder 6.0"');
-  if (raw.mode === undefined) f.fail('mode', 'missing; write "l2" (the harness sends and captures frames on its NICs)');
-  // Routed mode (raw IP sockets, the device's routers elsewhere) is reserved: refusing it here costs the operator no run.
-  if (raw.mode === 'routed') f.fail('mode', '"routed" is not implemented yet; wire the device\'s two sides to NICs of the harness and write "l2"');
-  if (raw.mode !== 'l2') f.fail('mode', `${show(raw.mode)} is not a mode; write "l2"`);
+  const modes = 'write "l2" (the harness sends and captures frames on its NICs) or "routed" (it sends through its routing table toward the device)';
+  if (raw.mode === undefined) f.fail('mode', `missing; ${modes}`);
+  if (raw.mode !== 'l2' && raw.mode !== 'routed') f.fail('mode', `${show(raw.mode)} is not a mode; ${modes}`);
+  const routed = raw.mode === 'routed';
   let netns: string | undefined;
   if (raw.netns !== undefined) {
     netns = f.string(raw.netns, 'netns', 'name the network namespace that holds the two NICs, or leave it out');
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(netns)) f.fail('netns', `${show(netns)} is not a namespace name`);
   }
+  let routes: ExternalSpec['routes'];
+  if (routed) {
+    routes = 'operator';
+    if (raw.routes !== undefined && raw.routes !== 'operator' && raw.routes !== 'harness') f.fail('routes', `${show(raw.routes)} is not a choice; write "operator" (the routes toward the device are in place) or "harness" (the harness adds them in netns)`);
+    if (raw.routes !== undefined) routes = raw.routes as ExternalSpec['routes'];
+    // The harness changes routes only in a namespace named for the lab, never the host's own table.
+    if (routes === 'harness' && !netns) f.fail('routes', '"harness" needs "netns": the harness adds routes only in a namespace of its own; name the namespace holding the two NICs, or write "operator" and add the routes yourself');
+  } else if (raw.routes !== undefined) f.fail('routes', 'only for "mode": "routed" (in l2 mode nothing is routed); leave it out');
   const ipv6 = parseSide(f, raw.ipv6, 'ipv6');
   const ipv4 = parseSide(f, raw.ipv4, 'ipv4');
   if (ipv6.interface === ipv4.interface) f.fail('ipv4.interface', `${show(ipv4.interface)} is also the IPv6 side's interface; wire each side to its own NIC or VLAN`);
   for (const [s, side] of [['ipv6', ipv6], ['ipv4', ipv4]] as const) {
-    if (!side.deviceMac && !side.deviceAddress) f.fail(`${s}.deviceAddress`, `missing; give the device's ${s === 'ipv6' ? 'IPv6' : 'IPv4'} interface address (its MAC is learned from it) or its "deviceMac"`);
+    const what = s === 'ipv6' ? 'IPv6' : 'IPv4';
+    if (routed && side.deviceMac) f.fail(`${s}.deviceMac`, `not used in routed mode (the kernel resolves the next hop); leave it out and give ${s}.deviceAddress`);
+    if (routed && !side.deviceAddress) f.fail(`${s}.deviceAddress`, `missing; give the device's ${what} interface address (the next hop toward the device in routed mode)`);
+    if (!side.deviceMac && !side.deviceAddress) f.fail(`${s}.deviceAddress`, `missing; give the device's ${what} interface address (its MAC is learned from it) or its "deviceMac"`);
   }
   if (raw.pool6 === undefined) f.fail('pool6', 'missing; give the Pref64 configured on the device, e.g. "64:ff9b::/96"');
   if (typeof raw.pool6 !== 'string') f.fail('pool6', `${show(raw.pool6)} is not a prefix; write e.g. "64:ff9b::/96"`);
@@ -249,6 +270,7 @@ export function parseExternalSpec(raw: unknown, file: string): ExternalSpec {
     file,
     name,
     mode: raw.mode as ExternalSpec['mode'],
+    ...(routes ? { routes } : {}),
     ...(netns ? { netns } : {}),
     ipv6,
     ipv4,

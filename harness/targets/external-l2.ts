@@ -4,12 +4,15 @@
  * way the engine daemon's `sync` counts it, so a collection reads until the
  * device has been quiet for `quietMs` (or `maxMs` has passed); the quiet
  * period is the target file's `collect` setting, a case's own wins.
+ * Routed mode (harness/targets/external-routed.ts) extends this lab: it
+ * only sends differently.
  */
 import { watchReadable } from '../io/libc';
 import type { ReadableWatch } from '../io/libc';
 import { openPacketSocket } from '../io/packet-socket';
 import type { PacketSocket } from '../io/packet-socket';
 import { L2Port } from '../lab/l2-port';
+import type { FramePort } from '../lab/l2-port';
 import type { Captured, EffectiveConfig, LabSession } from '../lab/target';
 import type { Side } from '../packet/types';
 import type { ExternalSpec, SideSpec } from './external-config';
@@ -39,6 +42,37 @@ function ipv4InPool(pool: { address: string }[]): (a: string) => boolean {
   };
 }
 
+/** Opens the packet socket of each side; one-line errors name the side and interface. */
+export function openSides(spec: ExternalSpec): Record<Side, PacketSocket> {
+  const open = (s: SideSpec, side: string) => {
+    try {
+      return openPacketSocket(s.interface, { netns: spec.netns });
+    } catch (err) {
+      throw new Error(`${spec.file}: ${side}.interface: ${(err as Error).message.split('\n')[0]}`);
+    }
+  };
+  const s6 = open(spec.ipv6, 'ipv6');
+  try {
+    return { 6: s6, 4: open(spec.ipv4, 'ipv4') } as Record<Side, PacketSocket>;
+  } catch (err) {
+    s6.close();
+    throw err;
+  }
+}
+
+/**
+ * The L2Port of each side over `frames`, which sends what the port answers:
+ * the sockets in l2 mode; in routed mode a sink, since the host's kernel
+ * owns ARP/NDP there and the port only unframes what the device emits.
+ */
+export function portsOf(spec: ExternalSpec, frames: Record<Side, FramePort>): Record<Side, L2Port> {
+  const inPool = ipv4InPool(spec.pool4);
+  return {
+    6: new L2Port(frames[6], { family: 6, deviceMac: spec.ipv6.deviceMac, deviceAddress: spec.ipv6.deviceAddress }),
+    4: new L2Port(frames[4], { family: 4, deviceMac: spec.ipv4.deviceMac, deviceAddress: spec.ipv4.deviceAddress, deviceOwns: inPool }),
+  } as Record<Side, L2Port>;
+}
+
 export class ExternalL2Lab {
   private readonly buf = Buffer.alloc(MAX_FRAME);
   private watches: ReadableWatch[] = [];
@@ -49,33 +83,14 @@ export class ExternalL2Lab {
   latePackets = 0;
   private closed = false;
 
-  private constructor(readonly spec: ExternalSpec, readonly socks: Record<Side, PacketSocket>, readonly ports: Record<Side, L2Port>) {
+  protected constructor(readonly spec: ExternalSpec, readonly socks: Record<Side, PacketSocket>, readonly ports: Record<Side, L2Port>) {
     this.startPump();
   }
 
   /** Opens both sides; one-line errors name the side and interface. */
   static open(spec: ExternalSpec): ExternalL2Lab {
-    const open = (s: SideSpec, side: string) => {
-      try {
-        return openPacketSocket(s.interface, { netns: spec.netns });
-      } catch (err) {
-        throw new Error(`${spec.file}: ${side}.interface: ${(err as Error).message.split('\n')[0]}`);
-      }
-    };
-    const s6 = open(spec.ipv6, 'ipv6');
-    let s4: PacketSocket;
-    try {
-      s4 = open(spec.ipv4, 'ipv4');
-    } catch (err) {
-      s6.close();
-      throw err;
-    }
-    const inPool = ipv4InPool(spec.pool4);
-    const ports = {
-      6: new L2Port(s6, { family: 6, deviceMac: spec.ipv6.deviceMac, deviceAddress: spec.ipv6.deviceAddress }),
-      4: new L2Port(s4, { family: 4, deviceMac: spec.ipv4.deviceMac, deviceAddress: spec.ipv4.deviceAddress, deviceOwns: inPool }),
-    } as Record<Side, L2Port>;
-    return new ExternalL2Lab(spec, { 6: s6, 4: s4 } as Record<Side, PacketSocket>, ports);
+    const socks = openSides(spec);
+    return new ExternalL2Lab(spec, socks, portsOf(spec, socks));
   }
 
   /**

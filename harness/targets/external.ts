@@ -3,7 +3,10 @@
  * Linux box, …) wired to the harness by two NICs or VLANs, one per side,
  * described by a target file (harness/targets/external-config.ts). In l2
  * mode the harness injects and captures Ethernet frames on those NICs and
- * plays every host and router the device talks to (harness/lab/l2-port.ts).
+ * plays every host and router the device talks to (harness/lab/l2-port.ts);
+ * in routed mode it sends through its host's routing table toward the
+ * device and captures on the same NICs (harness/targets/external-routed.ts).
+ * Both share the sessions and the collection.
  *
  * The device runs with what its operator configured and declared; a driver
  * (harness/drivers/) may change the knobs the operator allows, per case.
@@ -25,6 +28,7 @@ import type { Capabilities, EffectiveConfig, LabSession, Target, TargetDescripti
 import type { ExternalSpec, Knob } from './external-config';
 import { readExternalSpec } from './external-config';
 import { ExternalL2Lab } from './external-l2';
+import { ExternalRoutedLab } from './external-routed';
 import { NO_REACH, capabilitiesOf, declaredSettings, planFor } from './external-plan';
 import type { DeviceSettings, Reach } from './external-plan';
 
@@ -92,6 +96,7 @@ export class ExternalTarget implements Target {
       config: {
         file: s.file,
         mode: s.mode,
+        ...(s.routes ? { routes: s.routes === 'harness' ? 'default routes via the device added by the harness for the run' : 'as set by the operator' } : {}),
         ...(s.netns ? { netns: s.netns } : {}),
         ipv6: side(s.ipv6),
         ipv4: side(s.ipv4),
@@ -157,11 +162,12 @@ export class ExternalTarget implements Target {
   private async startLab(): Promise<Lab> {
     const s = this.spec;
     try {
-      requireRoot(`the target '${this.name}' (it opens packet sockets on ${s.ipv6.interface} and ${s.ipv4.interface})`);
+      const sockets = s.mode === 'routed' ? 'packet and raw IP sockets' : 'packet sockets';
+      requireRoot(`the target '${this.name}' (it opens ${sockets} on ${s.ipv6.interface} and ${s.ipv4.interface})`);
     } catch (err) {
       throw new LabUnavailable(`${this.name}: ${(err as Error).message}`);
     }
-    const l2 = ExternalL2Lab.open(s);
+    const l2 = s.mode === 'routed' ? ExternalRoutedLab.open(s) : ExternalL2Lab.open(s);
     // Sockets close with the process anyway; the driver session is what must not be left open on the device.
     this.unregister = onTeardown(() => this.shutdown());
     try {

@@ -13,6 +13,12 @@
  * TTL / hop limit of the daemon's packets first, so the forwarding hop
  * leaves them exactly as the translator emitted them.
  *
+ * Routed (`{ routed: true }`): the harness's NICs get addresses of their
+ * own (HOST6, HOST4) and the device routes the lab's clients and servers via
+ * them instead of expecting them on-link; the harness's kernel resolves and
+ * is resolved, and the target file asks the harness to add its routes
+ * toward the device.
+ *
  * Neither namespace has a route to the host's network: every packet stays on
  * the two veth pairs.
  */
@@ -25,15 +31,22 @@ import { Netns } from '../../harness/lab/netns';
 
 export const DEVICE6 = '2001:db8:6::fffd';
 export const DEVICE4 = '198.18.254.2';
+/** The harness host's own addresses in routed mode: next hops of the device, none of them a lab host. */
+export const HOST6 = '2001:db8:6::fffe';
+export const HOST4 = '198.18.254.1';
 const CLI = path.resolve(__dirname, '..', '..', 'bin', 'nat64lab.js');
 const MTU = 9000;
 
 const run = Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0');
 let counter = 0;
 
-/** 'nlk' + 3 characters for this process + a counter: at most 8 characters, so interface names stay within 15. */
+/**
+ * 'nlk' (or the first three characters of NAT64LAB_PREFIX, so parallel runs keep apart) + 3 characters for
+ * this process + a counter: at most 8 characters, so interface names stay within 15.
+ */
 export function nlkPrefix(): string {
-  return `nlk${run}${(counter++).toString(36)}`;
+  const lead = /^[a-z][a-z0-9]{2}/.exec(process.env.NAT64LAB_PREFIX ?? '')?.[0] ?? 'nlk';
+  return `${lead}${run}${(counter++).toString(36)}`;
 }
 
 export interface Appliance {
@@ -59,7 +72,7 @@ function hopCompensation(tun: string): string {
   return `table inet nlk_hop {\n  chain pre {\n    type filter hook prerouting priority -300;\n${rules.join('\n')}\n  }\n}\n`;
 }
 
-export async function buildAppliance(p: string, extra: Record<string, unknown> = {}): Promise<Appliance> {
+export async function buildAppliance(p: string, extra: Record<string, unknown> = {}, opts: { routed?: boolean } = {}): Promise<Appliance> {
   const harness = await Netns.create(`${p}-h`);
   const device = await Netns.create(`${p}-d`);
   const dir = mkdtempSync(path.join(os.tmpdir(), `${p}-`));
@@ -79,9 +92,17 @@ export async function buildAppliance(p: string, extra: Record<string, unknown> =
     for (const [h, d] of [[nic6, dev6], [nic4, dev4]]) {
       await harness.ip(`link add ${h} mtu ${MTU} type veth peer name ${d} mtu ${MTU} netns ${device.name}`);
     }
-    // The harness namespace's stack must not talk on the NICs: no IPv6, no addresses.
-    await harness.sysctl({ [`net.ipv6.conf.${nic6}.disable_ipv6`]: 1, [`net.ipv6.conf.${nic4}.disable_ipv6`]: 1 });
-    for (const n of [nic6, nic4]) await harness.ip(`link set ${n} up`);
+    if (opts.routed) {
+      // The harness host is a router on the links: one address per side, none in a prefix it could answer for.
+      await harness.sysctl({ [`net.ipv6.conf.${nic6}.accept_ra`]: 0, [`net.ipv6.conf.${nic6}.router_solicitations`]: 0, [`net.ipv6.conf.${nic6}.accept_dad`]: 0, [`net.ipv6.conf.${nic4}.disable_ipv6`]: 1 });
+      for (const n of [nic6, nic4]) await harness.ip(`link set ${n} up`);
+      await harness.ip(`-6 addr add ${HOST6}/128 dev ${nic6} nodad`);
+      await harness.ip(`-4 addr add ${HOST4}/32 dev ${nic4}`);
+    } else {
+      // The harness namespace's stack must not talk on the NICs: no IPv6, no addresses.
+      await harness.sysctl({ [`net.ipv6.conf.${nic6}.disable_ipv6`]: 1, [`net.ipv6.conf.${nic4}.disable_ipv6`]: 1 });
+      for (const n of [nic6, nic4]) await harness.ip(`link set ${n} up`);
+    }
 
     const config = path.join(dir, 'engine.json');
     writeFileSync(config, JSON.stringify({ tun, pool6: LAB.pool6, pool4: LAB.pool4 }));
@@ -102,11 +123,17 @@ export async function buildAppliance(p: string, extra: Record<string, unknown> =
     await device.ip(`link set ${tun} up`);
     await device.ip(`link set ${dev6} up`);
     await device.ip(`link set ${dev4} up`);
-    await device.ip(`-6 addr add ${DEVICE6}/64 dev ${dev6} nodad`);
+    // Routed, the clients' /64 must not be on-link for the device: they are behind the harness host.
+    await device.ip(`-6 addr add ${DEVICE6}/${opts.routed ? 128 : 64} dev ${dev6} nodad`);
     await device.ip(`-4 addr add ${DEVICE4}/32 dev ${dev4}`);
-    // Every destination of the daemon's output is on-link behind the harness.
-    await device.ip(`-6 route add ::/0 dev ${dev6}`);
-    await device.ip(`-4 route add default dev ${dev4}`);
+    if (opts.routed) {
+      await device.ip(`-6 route add ::/0 via ${HOST6} dev ${dev6} onlink`);
+      await device.ip(`-4 route add default via ${HOST4} dev ${dev4} onlink`);
+    } else {
+      // Every destination of the daemon's output is on-link behind the harness.
+      await device.ip(`-6 route add ::/0 dev ${dev6}`);
+      await device.ip(`-4 route add default dev ${dev4}`);
+    }
     await device.exec(['nft', '-f', '-'], { input: hopCompensation(tun) });
 
     const tc = (args: string) => device.exec(['tc', ...args.split(' ')]);
@@ -131,7 +158,7 @@ export async function buildAppliance(p: string, extra: Record<string, unknown> =
       JSON.stringify(
         {
           name: 'engine daemon behind veths',
-          mode: 'l2',
+          ...(opts.routed ? { mode: 'routed', routes: 'harness' } : { mode: 'l2' }),
           netns: harness.name,
           ipv6: { interface: nic6, deviceAddress: DEVICE6 },
           ipv4: { interface: nic4, deviceAddress: DEVICE4 },

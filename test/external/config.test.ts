@@ -61,9 +61,8 @@ describe('external: target file', () => {
 
   const cases: [string, Record<string, any> | unknown, string][] = [
     ['not an object', [], `${F}: [] is not an object; see fixtures/targets/device.example.json`],
-    ['unknown key', edit((o) => (o.pool46 = 1)), `${F}: pool46: unknown setting; known: name, mode, netns, ipv6, ipv4, pool6, pool4, dns64, timeouts, filtering, collect, driver`],
-    ['no mode', edit((o) => delete o.mode), `${F}: mode: missing; write "l2" (the harness sends and captures frames on its NICs)`],
-    ['routed mode', edit((o) => (o.mode = 'routed')), `${F}: mode: "routed" is not implemented yet; wire the device's two sides to NICs of the harness and write "l2"`],
+    ['unknown key', edit((o) => (o.pool46 = 1)), `${F}: pool46: unknown setting; known: name, mode, routes, netns, ipv6, ipv4, pool6, pool4, dns64, timeouts, filtering, collect, driver`],
+    ['no mode', edit((o) => delete o.mode), `${F}: mode: missing; write "l2" (the harness sends and captures frames on its NICs) or "routed" (it sends through its routing table toward the device)`],
     ['no IPv6 interface', edit((o) => delete o.ipv6.interface), `${F}: ipv6.interface: missing; name the NIC wired to the device's IPv6 side`],
     ['no IPv6 side', edit((o) => delete o.ipv6), `${F}: ipv6: missing; write "ipv6": { "interface": "eth1", "deviceAddress": "..." } (the NIC wired to the device's IPv6 side)`],
     ['bad interface', edit((o) => (o.ipv4.interface = 'eth 2')), `${F}: ipv4.interface: "eth 2" is not an interface name; use 1-15 letters, digits, '_', '.' or '-'`],
