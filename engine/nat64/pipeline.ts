@@ -695,6 +695,8 @@ function probe(s: Session): Buffer | undefined {
 export function expireDue(ctx: Ctx, out: Out): void {
   expireFragments(ctx, out); // reassembly timeouts (fragments.ts)
   const now = ctx.clock.now();
+  // Runs before every packet: when the earliest deadline is still ahead, due() would find nothing, so skip its array.
+  if (ctx.tables.timers.peek() > now) return;
   const due: Session[] = [];
   for (let rounds = 0; rounds < 4; rounds++) {
     due.length = 0;
