@@ -4,24 +4,12 @@
  * poll(2) at once, and getrusage(RUSAGE_THREAD) for the loop's own CPU time
  * (process.cpuUsage() counts every thread). Bound lazily through koffi.
  */
-import type * as KoffiModule from 'koffi';
 import * as libc from '../../harness/io/libc';
 
-type Fn = (...args: unknown[]) => unknown;
-
-let bound: { koffi: typeof KoffiModule; eventfd: Fn; getrusage: Fn } | undefined;
-
-function native() {
-  if (bound) return bound;
-  const koffi = require('koffi') as typeof KoffiModule;
-  const lib = koffi.load('libc.so.6');
-  bound = {
-    koffi,
-    eventfd: lib.func('int eventfd(unsigned int initval, int flags)') as Fn,
-    getrusage: lib.func('int getrusage(int who, void *usage)') as Fn,
-  };
-  return bound;
-}
+const native = libc.lazyBindings({
+  eventfd: 'int eventfd(unsigned int initval, int flags)',
+  getrusage: 'int getrusage(int who, void *usage)',
+});
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;

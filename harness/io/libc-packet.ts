@@ -4,41 +4,15 @@
  * harness/io/libc.ts so runs that never touch a NIC never load it. The
  * generic calls (read, write, ioctl, poll, setns) stay in libc.ts.
  */
-import type * as KoffiModule from 'koffi';
-import { LibcError } from './libc';
+import { LibcError, lazyBindings } from './libc';
 
-type Fn = (...args: unknown[]) => unknown;
-
-interface Bindings {
-  koffi: typeof KoffiModule;
-  socket: Fn;
-  bind: Fn;
-  setsockopt: Fn;
-  sendto: Fn;
-  ifNameToIndex: Fn;
-}
-
-let bound: Bindings | undefined;
-
-function calls(): Bindings {
-  if (bound) return bound;
-  let koffi: typeof KoffiModule;
-  try {
-    koffi = require('koffi') as typeof KoffiModule;
-  } catch (e) {
-    throw new Error(`cannot load koffi (${(e as Error).message.split('\n')[0]}); run 'npm install' in the nat64lab folder`);
-  }
-  const lib = koffi.load('libc.so.6');
-  bound = {
-    koffi,
-    socket: lib.func('int socket(int domain, int type, int protocol)') as Fn,
-    bind: lib.func('int bind(int fd, void *addr, uint32_t len)') as Fn,
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *val, uint32_t len)') as Fn,
-    sendto: lib.func('long sendto(int fd, void *buf, unsigned long len, int flags, void *addr, uint32_t addrlen)') as Fn,
-    ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *name)') as Fn,
-  };
-  return bound;
-}
+const calls = lazyBindings({
+  socket: 'int socket(int domain, int type, int protocol)',
+  bind: 'int bind(int fd, void *addr, uint32_t len)',
+  setsockopt: 'int setsockopt(int fd, int level, int name, void *val, uint32_t len)',
+  sendto: 'long sendto(int fd, void *buf, unsigned long len, int flags, void *addr, uint32_t addrlen)',
+  ifNameToIndex: 'unsigned int if_nametoindex(const char *name)',
+});
 
 export const AF_PACKET = 17;
 export const SOCK_RAW = 3;

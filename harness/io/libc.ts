@@ -5,47 +5,51 @@
  */
 import type * as KoffiModule from 'koffi';
 
-type Fn = (...args: unknown[]) => unknown;
+export type Fn = (...args: unknown[]) => unknown;
 
-interface Bindings {
-  koffi: typeof KoffiModule;
-  open: Fn;
-  close: Fn;
-  ioctl: Fn;
-  fcntl: Fn;
-  read: Fn;
-  write: Fn;
-  poll: Fn;
-  setns: Fn;
-  strerror: Fn;
-}
+let loaded: { koffi: typeof KoffiModule; lib: KoffiModule.IKoffiLib } | undefined;
 
-let bound: Bindings | undefined;
-
-function libc(): Bindings {
-  if (bound) return bound;
+function load(): { koffi: typeof KoffiModule; lib: KoffiModule.IKoffiLib } {
+  if (loaded) return loaded;
   let koffi: typeof KoffiModule;
   try {
     koffi = require('koffi') as typeof KoffiModule;
   } catch (e) {
     throw new Error(`cannot load koffi (${(e as Error).message.split('\n')[0]}); run 'npm install' in the nat64lab folder`);
   }
-  const lib = koffi.load('libc.so.6');
-  // open() is variadic in C; a fixed two-argument prototype is ABI-compatible on x86_64 and arm64.
-  bound = {
-    koffi,
-    open: lib.func('int open(const char *path, int flags)') as Fn,
-    close: lib.func('int close(int fd)') as Fn,
-    ioctl: lib.func('int ioctl(int fd, unsigned long req, void *arg)') as Fn,
-    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)') as Fn,
-    read: lib.func('long read(int fd, void *buf, unsigned long count)') as Fn,
-    write: lib.func('long write(int fd, void *buf, unsigned long count)') as Fn,
-    poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as Fn,
-    setns: lib.func('int setns(int fd, int nstype)') as Fn,
-    strerror: lib.func('const char *strerror(int errnum)') as Fn,
-  };
-  return bound;
+  loaded = { koffi, lib: koffi.load('libc.so.6') };
+  return loaded;
 }
+
+/**
+ * libc functions bound through koffi on the first call, from C prototypes:
+ * every module that needs system calls declares its own few and shares one
+ * load of koffi and libc.
+ */
+export function lazyBindings<K extends string>(prototypes: Record<K, string>): () => Record<K, Fn> & { koffi: typeof KoffiModule } {
+  let bound: (Record<K, Fn> & { koffi: typeof KoffiModule }) | undefined;
+  return () => {
+    if (bound) return bound;
+    const { koffi, lib } = load();
+    const fns = {} as Record<K, Fn>;
+    for (const name of Object.keys(prototypes) as K[]) fns[name] = lib.func(prototypes[name]) as Fn;
+    bound = Object.assign(fns, { koffi });
+    return bound;
+  };
+}
+
+// open() is variadic in C; a fixed two-argument prototype is ABI-compatible on x86_64 and arm64.
+const libc = lazyBindings({
+  open: 'int open(const char *path, int flags)',
+  close: 'int close(int fd)',
+  ioctl: 'int ioctl(int fd, unsigned long req, void *arg)',
+  fcntl: 'int fcntl(int fd, int cmd, int arg)',
+  read: 'long read(int fd, void *buf, unsigned long count)',
+  write: 'long write(int fd, void *buf, unsigned long count)',
+  poll: 'int poll(void *fds, unsigned long nfds, int timeout)',
+  setns: 'int setns(int fd, int nstype)',
+  strerror: 'const char *strerror(int errnum)',
+});
 
 export const O_RDONLY = 0;
 export const O_RDWR = 2;
@@ -143,7 +147,7 @@ export function setns(fd: number, nstype: number): void {
 
 /** Whether koffi has been loaded in this process (for tests that prove the lazy load). */
 export function isLoaded(): boolean {
-  return bound !== undefined;
+  return loaded !== undefined;
 }
 
 /** A readiness watch on an fd, driven by the event loop (libuv poll), so waiting never blocks other work in the process. */
