@@ -11,6 +11,7 @@ import type { Captured, EffectiveConfig, LabSession } from './target';
 import { ReadableWatch, watchReadable } from '../io/libc';
 import { Tun, checkIfName, openTun } from '../io/tun';
 import { Netns, hostIp, requireTool, runPrefix } from './netns';
+import { collectUntilQuiet } from './quiet-collect';
 
 /** Extras a target adds to a session: its own state/events/clock hooks, and cleanup to run at session close. */
 export type SessionExtras = Partial<Pick<LabSession, 'advance' | 'state' | 'events' | 'deterministicMap'>> & {
@@ -236,63 +237,8 @@ class TunSession implements LabSession {
   }
 
   collect(opts: { quietMs?: number; maxMs?: number } = {}): Promise<Captured[]> {
-    const quietMs = opts.quietMs ?? 30;
-    const maxMs = opts.maxMs ?? 1000;
     const lab = this.lab;
-    const got: Captured[] = [];
-    const start = Date.now();
-    let last = start;
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let unsubscribe = () => {};
-      const finish = (err?: unknown) => {
-        if (timer) clearTimeout(timer);
-        unsubscribe();
-        if (err) reject(err);
-        // Stable: packets read in one pass keep their queue order.
-        else resolve(got.sort((a, b) => a.timeUs - b.timeUs));
-      };
-      const arm = () => {
-        if (timer) clearTimeout(timer);
-        const now = Date.now();
-        const wait = Math.min(last + quietMs, start + maxMs) - now;
-        if (wait <= 0) return finish();
-        timer = setTimeout(onTimer, wait);
-      };
-      const onTimer = () => {
-        // A packet may be queued whose readiness callback has not run yet.
-        try {
-          const more = lab.readQueued();
-          if (more.length) {
-            got.push(...more);
-            last = Date.now();
-          }
-        } catch (e) {
-          return finish(e);
-        }
-        arm();
-      };
-      const onReadable = () => {
-        try {
-          const more = lab.readQueued();
-          if (more.length) {
-            got.push(...more);
-            last = Date.now();
-            arm();
-          }
-        } catch (e) {
-          finish(e);
-        }
-      };
-      try {
-        got.push(...lab.readQueued());
-        if (got.length) last = Date.now();
-        unsubscribe = lab.onReadable(onReadable);
-      } catch (e) {
-        return finish(e);
-      }
-      arm();
-    });
+    return collectUntilQuiet({ read: () => lab.readQueued(), onReadable: (cb) => lab.onReadable(cb) }, opts.quietMs ?? 30, opts.maxMs ?? 1000);
   }
 
   async close(): Promise<void> {

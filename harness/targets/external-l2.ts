@@ -12,6 +12,7 @@ import type { ReadableWatch } from '../io/libc';
 import { openPacketSocket } from '../io/packet-socket';
 import type { PacketSocket } from '../io/packet-socket';
 import { L2Port } from '../lab/l2-port';
+import { collectUntilQuiet } from '../lab/quiet-collect';
 import type { FramePort } from '../lab/l2-port';
 import type { Captured, EffectiveConfig, LabSession } from '../lab/target';
 import type { Side } from '../packet/types';
@@ -272,61 +273,16 @@ class ExternalSession implements LabSession {
 
   collect(opts: { quietMs?: number; maxMs?: number } = {}): Promise<Captured[]> {
     if (this.closed) return Promise.reject(new Error('collect on a closed session (a later case has opened the device)'));
-    const quietMs = opts.quietMs ?? this.lab.spec.collect.quietMs;
-    const maxMs = opts.maxMs ?? this.lab.spec.collect.maxMs;
     const lab = this.lab;
-    const got: Captured[] = [];
-    const start = Date.now();
-    let last = start;
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let unsubscribe = () => {};
-      const finish = (err?: unknown) => {
-        if (timer) clearTimeout(timer);
-        unsubscribe();
-        if (err) reject(err);
-        else resolve(got.sort((a, b) => a.timeUs - b.timeUs));
-      };
-      const take = (): boolean => {
-        // A packet stamped before the latest send came out after the previous collection had ended (the
-        // device was slower than the quiet period). It stays evidence, with its capture time, and is counted:
-        // dropping it would hide what the device did, and only its time can say which send it answers.
-        const more = lab.readQueued();
-        lab.latePackets += more.filter((c) => c.timeUs < this.lastSendUs).length;
-        if (!more.length) return false;
-        got.push(...more);
-        last = Date.now();
-        return true;
-      };
-      const arm = () => {
-        if (timer) clearTimeout(timer);
-        const wait = Math.min(last + quietMs, start + maxMs) - Date.now();
-        if (wait <= 0) return finish();
-        timer = setTimeout(onTimer, wait);
-      };
-      // A frame may be queued whose readiness callback has not run yet.
-      const onTimer = () => {
-        try {
-          take();
-        } catch (e) {
-          return finish(e);
-        }
-        arm();
-      };
-      try {
-        take();
-        unsubscribe = lab.onReadable(() => {
-          try {
-            if (take()) arm();
-          } catch (e) {
-            finish(e);
-          }
-        });
-      } catch (e) {
-        return finish(e);
-      }
-      arm();
-    });
+    const read = (): Captured[] => {
+      // A packet stamped before the latest send came out after the previous collection had ended (the
+      // device was slower than the quiet period). It stays evidence, with its capture time, and is counted:
+      // dropping it would hide what the device did, and only its time can say which send it answers.
+      const more = lab.readQueued();
+      lab.latePackets += more.filter((c) => c.timeUs < this.lastSendUs).length;
+      return more;
+    };
+    return collectUntilQuiet({ read, onReadable: (cb) => lab.onReadable(cb) }, opts.quietMs ?? lab.spec.collect.quietMs, opts.maxMs ?? lab.spec.collect.maxMs);
   }
 
   async close(): Promise<void> {
