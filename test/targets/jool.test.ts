@@ -9,12 +9,11 @@ import { expect } from 'chai';
 import { existsSync } from 'fs';
 import { LAB } from '../../harness/lab/addressing';
 import { ConfigRefused, NotApplicable } from '../../harness/lab/target';
-import { decode, encode } from '../../harness/packet/codec';
-import { embed } from '../../harness/packet/rfc6052';
 import { cachedAppliance } from '../../harness/targets/jool-appliance';
 import { joolTime, parseBib, parseJoolTime, parseSessions, planFor } from '../../harness/targets/jool-config';
 import { JoolTarget } from '../../harness/targets/jool';
 import { needRoot } from '../lab/lab-helpers';
+import { expectUdpRoundTrip } from './udp-round-trip';
 
 describe('target jool: configuration and tables', () => {
   it("writes and reads Jool's H:MM:SS times", () => {
@@ -71,24 +70,9 @@ describe('target jool', function () {
 
   it('translates a UDP datagram 6->4 from a pool4 address, returns the reply, and shows the session', async () => {
     const s = await target.open({ readState: true });
-    const payload = Buffer.from('nat64lab jool test');
-    await s.send(6, encode({ ipv6: { src: LAB.client6[0], dst: embed(LAB.pool6, LAB.server4[0]), hopLimit: 64 }, udp: { sport: 41000, dport: 7 }, payload }));
-    const out = await s.collect({});
-    expect(out.map((c) => c.side)).to.deep.equal([4]);
-    const p = decode(out[0].bytes);
-    expect(LAB.pool4 as readonly string[]).to.include(p.ipv4!.src);
-    expect(p.ipv4!.dst).to.equal(LAB.server4[0]);
+    const { out4: p } = await expectUdpRoundTrip(s, 'nat64lab jool test');
+    // Jool translates in the kernel's forwarding path: one hop.
     expect(p.ipv4!.ttl).to.equal(63);
-    expect(p.udp!.dport).to.equal(7);
-    expect(p.payload!.equals(payload)).to.equal(true);
-
-    await s.send(4, encode({ ipv4: { src: LAB.server4[0], dst: p.ipv4!.src, ttl: 64 }, udp: { sport: 7, dport: p.udp!.sport }, payload }));
-    const back = await s.collect({});
-    expect(back.map((c) => c.side)).to.deep.equal([6]);
-    const q = decode(back[0].bytes);
-    expect(q.ipv6!.src).to.equal(embed(LAB.pool6, LAB.server4[0]));
-    expect(q.ipv6!.dst).to.equal(LAB.client6[0]);
-    expect(q.udp!.dport).to.equal(41000);
 
     const st = await s.state!();
     expect(st.bib).to.deep.include({ protocol: 'udp', v6: { address: LAB.client6[0], port: 41000 }, v4: { address: p.ipv4!.src, port: p.udp!.sport }, static: false });

@@ -16,6 +16,7 @@ import { runCase } from '../../harness/runner/run-case';
 import { selectCases } from '../../harness/runner/select';
 import { TaygaTarget } from '../../harness/targets/tayga';
 import { namespaces, needRoot } from '../lab/lab-helpers';
+import { expectUdpRoundTrip } from './udp-round-trip';
 
 function haveTools(): string | undefined {
   for (const [tool, pkg] of [['tayga', 'tayga'], ['nft', 'nftables'], ['conntrack', 'conntrack']]) {
@@ -45,23 +46,7 @@ describe('target tayga', function () {
   it('translates a UDP datagram 6->4 from a pool4 address and returns the reply', async () => {
     const s = await target.open({});
     try {
-      const payload = Buffer.from('nat64lab tayga test');
-      await s.send(6, encode({ ipv6: { src: LAB.client6[0], dst: embed(LAB.pool6, LAB.server4[0]), hopLimit: 64 }, udp: { sport: 41000, dport: 7 }, payload }));
-      const out = await s.collect({});
-      expect(out.map((c) => c.side)).to.deep.equal([4]);
-      const p = decode(out[0].bytes);
-      expect(LAB.pool4 as readonly string[]).to.include(p.ipv4!.src);
-      expect(p.ipv4!.dst).to.equal(LAB.server4[0]);
-      expect(p.udp!.dport).to.equal(7);
-      expect(p.payload!.equals(payload)).to.equal(true);
-
-      await s.send(4, encode({ ipv4: { src: LAB.server4[0], dst: p.ipv4!.src, ttl: 64 }, udp: { sport: 7, dport: p.udp!.sport }, payload }));
-      const back = await s.collect({});
-      expect(back.map((c) => c.side)).to.deep.equal([6]);
-      const q = decode(back[0].bytes);
-      expect(q.ipv6!.src).to.equal(embed(LAB.pool6, LAB.server4[0]));
-      expect(q.ipv6!.dst).to.equal(LAB.client6[0]);
-      expect(q.udp!.dport).to.equal(41000);
+      await expectUdpRoundTrip(s, 'nat64lab tayga test');
     } finally {
       await s.close();
     }
