@@ -13,7 +13,7 @@ import { Netns } from '../../harness/lab/netns';
 import { TunLab } from '../../harness/lab/tun-lab';
 import { encode } from '../../harness/packet/codec';
 import type { Packet } from '../../harness/packet/types';
-import { CLI, labPrefix, needRoot, readUntil } from './helpers';
+import { CLI, firstLine, labPrefix, needRoot, readUntil } from './helpers';
 
 const CLIENT = '2001:db8:6::10';
 const SERVER4 = '198.18.100.10';
@@ -22,20 +22,6 @@ const SERVER6 = '2001:db8:64::c612:640a';
 const out6 = (sport: number) => encode({ ipv6: { src: CLIENT, dst: SERVER6, hopLimit: 64 }, udp: { sport, dport: 7 }, payload: Buffer.from('from ipv6') });
 const reply4 = (to: Packet) =>
   encode({ ipv4: { src: SERVER4, dst: to.ipv4!.src, ttl: 64 }, udp: { sport: 7, dport: to.udp!.sport }, payload: Buffer.from('from ipv4') });
-
-/** Resolves with the first stdout line the daemon prints; rejects with its stderr when it exits first. */
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited (${code}) before it was up: ${err.trim()}`)));
-  });
-}
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as dnsPacket from 'dns-packet';
 import { NAMES } from '../../harness/dns/names';
 import { Netns } from '../../harness/lab/netns';
-import { ROOT, needRoot } from './helpers';
+import { ROOT, firstLine, needRoot } from './helpers';
 
 const PORT = 5399;
 const DIST = path.join(ROOT, 'dist');
@@ -52,19 +52,6 @@ const t = setTimeout(() => s.close(), 3000);
 s.on('message', (m) => { clearTimeout(t); process.stdout.write(m.toString('hex')); s.close(); });
 s.send(Buffer.from(hex, 'hex'), Number(port), '127.0.0.1');
 `;
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited (${code}) before it was up: ${err.trim()}`)));
-  });
-}
 
 describe('daemon: serves the own DNS64 from a dns64 section', function () {
   this.timeout(30_000);

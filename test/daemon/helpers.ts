@@ -1,4 +1,5 @@
 /** Shared setup for the daemon tests: root gating, unique lab names, the CLI path, waiting on a TUN. */
+import type { ChildProcess } from 'child_process';
 import * as path from 'path';
 import type { Tun } from '../../harness/io/tun';
 import { decode } from '../../harness/packet/codec';
@@ -38,4 +39,18 @@ export function readUntil(tun: Tun, want: (p: Packet) => boolean, ms = 2000): { 
     const left = deadline - Date.now();
     if (left <= 0 || !tun.waitReadable(left)) return { other };
   }
+}
+
+/** Resolves with the first stdout line the daemon prints; rejects with its stderr when it exits first. */
+export function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited (${code}) before it was up: ${err.trim()}`)));
+  });
 }
