@@ -66,19 +66,27 @@ export function inNamespace<T>(netns: string | undefined, fn: () => T): T {
   }
 }
 
+/**
+ * A non-blocking raw socket (`domain`, `protocol`) for the NIC `ifname`, in
+ * the calling thread's namespace; `kind` names it in errors, which are one
+ * line naming the interface. The caller binds it and closes it on failure.
+ */
+export function rawSocketFor(ifname: string, netns: string | undefined, domain: number, protocol: number, kind: string): { fd: number; ifindex: number; where: string } {
+  const where = netns ? `${ifname} (namespace ${netns})` : ifname;
+  const ifindex = pk.ifNameToIndex(ifname);
+  if (ifindex === 0) throw new Error(`interface ${where} does not exist; check the interface names in the target file ('ip link' lists them)`);
+  try {
+    return { fd: pk.socket(domain, pk.SOCK_RAW | pk.SOCK_NONBLOCK | pk.SOCK_CLOEXEC, protocol), ifindex, where };
+  } catch (err) {
+    if (err instanceof libc.LibcError && err.errno === 1) throw new Error(`cannot open a ${kind} on ${where}: ${err.message}; run as root (CAP_NET_RAW)`);
+    throw err;
+  }
+}
+
 /** Opens a capture-and-inject socket on `ifname` (in `netns` when given); errors are one line naming the interface. */
 export function openPacketSocket(ifname: string, opts: { netns?: string } = {}): PacketSocket {
   return inNamespace(opts.netns, () => {
-    const where = opts.netns ? `${ifname} (namespace ${opts.netns})` : ifname;
-    const ifindex = pk.ifNameToIndex(ifname);
-    if (ifindex === 0) throw new Error(`interface ${where} does not exist; check the interface names in the target file ('ip link' lists them)`);
-    let fd: number;
-    try {
-      fd = pk.socket(pk.AF_PACKET, pk.SOCK_RAW | pk.SOCK_NONBLOCK | pk.SOCK_CLOEXEC, 0);
-    } catch (err) {
-      if (err instanceof libc.LibcError && err.errno === 1) throw new Error(`cannot open a packet socket on ${where}: ${err.message}; run as root (CAP_NET_RAW)`);
-      throw err;
-    }
+    const { fd, ifindex, where } = rawSocketFor(ifname, opts.netns, pk.AF_PACKET, 0, 'packet socket');
     try {
       pk.setsockoptInt(fd, pk.SOL_PACKET, pk.PACKET_IGNORE_OUTGOING, 1, 'PACKET_IGNORE_OUTGOING');
       pk.setsockoptInt(fd, pk.SOL_SOCKET, pk.SO_RCVBUFFORCE, RCVBUF, 'SO_RCVBUFFORCE');

@@ -16,7 +16,7 @@
  */
 import * as libc from './libc';
 import * as pk from './libc-packet';
-import { inNamespace } from './packet-socket';
+import { inNamespace, rawSocketFor } from './packet-socket';
 import { internetChecksum } from '../packet/checksum';
 
 export interface RawIpSocket {
@@ -32,16 +32,7 @@ const SNDBUF = 4 << 20;
 /** Opens a raw IP socket of `family` bound to `ifname` (in `netns` when given); errors are one line naming the interface. */
 export function openRawIp(family: 4 | 6, ifname: string, opts: { netns?: string } = {}): RawIpSocket {
   return inNamespace(opts.netns, () => {
-    const where = opts.netns ? `${ifname} (namespace ${opts.netns})` : ifname;
-    const ifindex = pk.ifNameToIndex(ifname);
-    if (ifindex === 0) throw new Error(`interface ${where} does not exist; check the interface names in the target file ('ip link' lists them)`);
-    let fd: number;
-    try {
-      fd = pk.socket(family === 4 ? pk.AF_INET : pk.AF_INET6, pk.SOCK_RAW | pk.SOCK_NONBLOCK | pk.SOCK_CLOEXEC, pk.IPPROTO_RAW);
-    } catch (err) {
-      if (err instanceof libc.LibcError && err.errno === 1) throw new Error(`cannot open a raw IPv${family} socket on ${where}: ${err.message}; run as root (CAP_NET_RAW)`);
-      throw err;
-    }
+    const { fd, ifindex, where } = rawSocketFor(ifname, opts.netns, family === 4 ? pk.AF_INET : pk.AF_INET6, pk.IPPROTO_RAW, `raw IPv${family} socket`);
     try {
       const name = Buffer.alloc(16);
       name.write(ifname, 0, 15, 'latin1');
