@@ -102,7 +102,12 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write('bench: TUN lab: own engine daemon and TAYGA\n');
   const tun = await runTunBench({ quick: a.quick });
   if (tun.skipped) process.stderr.write(`bench: TUN lab skipped: ${tun.skipped}\n`);
-  else process.stderr.write(`bench: TUN lab: own/TAYGA packets/s ratio ${tun.ratioOwnOverTayga?.toFixed(2)}\n`);
+  else {
+    process.stderr.write(
+      `bench: TUN lab: own/TAYGA packets/s ratio ${tun.ratioOwnOverTayga?.toFixed(2)}, CPU per packet ${tun.cpuRatioOwnOverTayga?.toFixed(2)}, ` +
+        `median latency ${tun.latencyRatioOwnOverTayga?.toFixed(2)} (${tun.latencyRatioBusyPollOverTayga?.toFixed(2)} with busy polling)\n`,
+    );
+  }
   process.stderr.write('bench: DNS64 servers with dnsperf\n');
   const dns = await runDnsBench({ quick: a.quick });
   if (dns.skipped) process.stderr.write(`bench: DNS64 skipped: ${dns.skipped}\n`);

@@ -10,17 +10,29 @@ import type { EngineConfig } from '../api';
 import { ConfigError, parseEngineConfig } from '../config';
 import type { Dns64Config } from '../dns64/api';
 import { parseDns64Config } from '../dns64/config';
+import { IO_MODES, IoMode } from './tun-ports';
 
 export interface DaemonConfig {
   /** The TUN device opened (created when absent) in the daemon's namespace. */
   tun: string;
+  /** How packets cross the TUN: io_uring batches, or one read/write call each; auto picks io_uring when the kernel allows. */
+  io: IoMode;
+  /**
+   * After the last packet, keep looking at the TUN this long before sleeping
+   * in poll(2) (0: sleep at once). Spares the packets of a trickle the
+   * wake-up of an idle CPU, for that much CPU time after every packet.
+   */
+  busyPollUs: number;
   engine: EngineConfig;
   /** The DNS64 the daemon serves besides translating; absent = none. */
   dns64?: Dns64Config;
 }
 
 /** Keys of the file that are the daemon's own; everything else belongs to the engine. */
-const DAEMON_KEYS = ['tun', 'dns64'] as const;
+const DAEMON_KEYS = ['tun', 'io', 'busyPollUs', 'dns64'] as const;
+
+/** Longest busy-poll window accepted: beyond it the daemon would rather be spinning than sleeping. */
+const MAX_BUSY_POLL_US = 10_000;
 
 /** The kernel's rule for interface names (IFNAMSIZ 16, no '/', ':' or whitespace). */
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -33,10 +45,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseDaemonConfig(raw: unknown, file: string): DaemonConfig {
   const where = `${file}: config`;
   if (!isObject(raw)) throw new ConfigError(`${where}: ${JSON.stringify(raw)} is not an object; write { "tun": "nat64", "pool6": "64:ff9b::/96", ... }`);
-  const { tun, dns64, ...engineRaw } = raw;
+  const { tun, io = 'auto', busyPollUs = 0, dns64, ...engineRaw } = raw;
   if (tun === undefined) throw new ConfigError(`${where}.tun: missing; add "tun": "nat64" (the TUN device the daemon translates on)`);
   if (typeof tun !== 'string' || !IFNAME.test(tun)) {
     throw new ConfigError(`${where}.tun: ${JSON.stringify(tun)} is not an interface name; use 1-15 letters, digits, '_', '.' or '-', e.g. "nat64"`);
+  }
+  if (!IO_MODES.includes(io as IoMode)) throw new ConfigError(`${where}.io: ${JSON.stringify(io)} is not an I/O mode; use one of ${IO_MODES.map((m) => `"${m}"`).join(', ')}`);
+  if (!(typeof busyPollUs === 'number' && Number.isInteger(busyPollUs) && busyPollUs >= 0 && busyPollUs <= MAX_BUSY_POLL_US)) {
+    throw new ConfigError(`${where}.busyPollUs: ${JSON.stringify(busyPollUs)} is not a number of microseconds; use an integer from 0 (sleep at once) to ${MAX_BUSY_POLL_US}`);
   }
   if (dns64 !== undefined && !isObject(dns64)) throw new ConfigError(`${where}.dns64: ${JSON.stringify(dns64)} is not an object; write { ... } or leave the section out`);
   let engine: EngineConfig;
@@ -49,7 +65,7 @@ export function parseDaemonConfig(raw: unknown, file: string): DaemonConfig {
     }
     throw err;
   }
-  return { tun, engine, ...(dns64 ? { dns64: dns64Section(dns64, where) } : {}) };
+  return { tun, io: io as IoMode, busyPollUs, engine, ...(dns64 ? { dns64: dns64Section(dns64, where) } : {}) };
 }
 
 /**

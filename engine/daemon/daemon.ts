@@ -51,7 +51,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const pending = new SharedArrayBuffer(4);
   const flag = new Int32Array(pending);
   const { port1, port2 } = new MessageChannel();
-  const init: WorkerInit = { tun: opts.config.tun, config: opts.config.engine, labClock: opts.labClock, wakeFd: wake.fd, pending, port: port2 };
+  const init: WorkerInit = { tun: opts.config.tun, config: opts.config.engine, labClock: opts.labClock, io: opts.config.io, busyPollUs: opts.config.busyPollUs, wakeFd: wake.fd, pending, port: port2 };
   const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init, transferList: [port2] });
 
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

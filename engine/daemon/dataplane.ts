@@ -1,31 +1,48 @@
 /**
- * The data path between one TUN and one translator: read a packet into a
- * preallocated buffer, translate it, write what comes out. Synchronous and
- * free of I/O of its own (the port is injected), so tests run it on a fake
- * device and the worker runs it on a real one.
+ * The data path between one TUN and one translator: take a batch of packets
+ * from the device, translate each, hand what comes out back to it.
+ * Synchronous and free of I/O of its own (the port is injected), so tests
+ * run it on a fake device and the worker runs it on a real one.
  */
 import type { Emitted, Translator } from '../api';
 import type { Nat64Translator } from '../index';
-import type { DaemonStats } from './protocol';
+import type { DaemonStats, SideCounters } from './protocol';
 
-/** What the data path needs of a device: non-blocking read (-1 when empty) and write of one packet. */
+/** What the port itself counts: the outcome of every packet handed to it. */
+export interface PortTally {
+  /** Packets the device took, by the side they leave on. */
+  out: SideCounters;
+  /** Packets the device refused (each is lost; the loop goes on). */
+  writeErrors: number;
+}
+
+/**
+ * What the data path needs of a device. `receive` reads up to `max`
+ * packets, handing each to `onPacket` as a view valid only during that
+ * call, and returns how many it read: fewer than `max` means the device is
+ * empty. `send` takes one packet now or at the next `flush`; the caller may
+ * reuse the bytes once it returns. Outcomes are counted in `tally`.
+ */
 export interface PacketPort {
-  read(buf: Buffer): number;
-  write(bytes: Buffer): void;
+  readonly kind: string;
+  readonly tally: PortTally;
+  receive(max: number, onPacket: (bytes: Buffer) => void): number;
+  send(bytes: Uint8Array, side: 4 | 6): void;
+  flush(): void;
 }
 
 /** Largest packet a TUN hands over (IPv6 jumbograms aside). */
 export const MAX_PACKET = 65535;
 
-export type Counters = Omit<DaemonStats, 'loop' | 'now' | 'offsetMs' | 'internalErrors'>;
+export type Counters = Omit<DaemonStats, 'loop' | 'now' | 'offsetMs' | 'internalErrors' | 'io'>;
 
-export function zeroCounters(): Counters {
-  return { in: { 6: 0, 4: 0 }, out: { 6: 0, 4: 0 }, dropped: { 6: 0, 4: 0 }, notIp: 0, writeErrors: 0 };
+export function zeroTally(): PortTally {
+  return { out: { 6: 0, 4: 0 }, writeErrors: 0 };
 }
 
 export class Dataplane {
-  readonly counters: Counters = zeroCounters();
-  private readonly buf = Buffer.allocUnsafeSlow(MAX_PACKET);
+  private readonly seen = { in: { 6: 0, 4: 0 }, dropped: { 6: 0, 4: 0 }, notIp: 0 };
+  private readonly onPacket = (bytes: Buffer): void => this.handle(bytes);
 
   constructor(
     private readonly port: PacketPort,
@@ -34,6 +51,12 @@ export class Dataplane {
 
   get translator(): Translator {
     return this.xlat;
+  }
+
+  /** Every counter, live: reads, drops and garbage seen here, writes as the port counted them. */
+  get counters(): Counters {
+    const t = this.port.tally;
+    return { in: this.seen.in, dropped: this.seen.dropped, notIp: this.seen.notIp, out: t.out, writeErrors: t.writeErrors };
   }
 
   /** Swaps in a fresh translator (a reconfiguration); counters go on. */
@@ -45,52 +68,36 @@ export class Dataplane {
     return (this.xlat as Partial<Nat64Translator>).internalErrors ?? 0;
   }
 
-  /** Reads and translates up to `max` packets; returns how many were read (fewer: the device is empty). */
+  /** Reads and translates up to `max` packets and sends what they produce; returns how many were read (fewer: the device is empty). */
   pump(max: number): number {
-    const buf = this.buf;
-    let n = 0;
-    while (n < max) {
-      const len = this.port.read(buf);
-      if (len < 0) break;
-      n++;
-      if (len === 0) continue;
-      const version = buf[0] >> 4;
-      if (version !== 6 && version !== 4) {
-        this.counters.notIp++;
-        continue;
-      }
-      const side = version;
-      this.counters.in[side]++;
-      // The translator copies what it keeps (held fragments and SYNs), so a view of the shared buffer is enough.
-      const out = this.translate(side, buf.subarray(0, len));
-      if (out.length === 0) this.counters.dropped[side]++;
-      else this.emit(out);
-    }
+    const n = this.port.receive(max, this.onPacket);
+    this.port.flush();
     return n;
   }
 
-  /** Runs the timers that are due and writes what they emit; returns the number of packets written. */
+  /** Runs the timers that are due and sends what they emit; returns the number of packets emitted. */
   expire(): number {
     const out = this.xlat.expire();
     this.emit(out);
+    this.port.flush();
     return out.length;
   }
 
-  /** The one place a packet is translated: a byte-level fast path for established flows slots in here. */
-  private translate(side: 6 | 4, bytes: Buffer): Emitted[] {
-    return this.xlat.push(side, bytes);
+  private handle(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const version = bytes[0] >> 4;
+    if (version !== 6 && version !== 4) {
+      this.seen.notIp++;
+      return;
+    }
+    this.seen.in[version]++;
+    // The translator copies what it keeps (held fragments and SYNs), so a view of the port's buffer is enough.
+    const out = this.xlat.push(version, bytes);
+    if (out.length === 0) this.seen.dropped[version]++;
+    else this.emit(out);
   }
 
   private emit(out: Emitted[]): void {
-    for (let i = 0; i < out.length; i++) {
-      const e = out[i];
-      try {
-        this.port.write(e.bytes);
-        this.counters.out[e.side]++;
-      } catch {
-        // A refused write (device down, queue gone) loses that packet only; the counter is the evidence.
-        this.counters.writeErrors++;
-      }
-    }
+    for (let i = 0; i < out.length; i++) this.port.send(out[i].bytes, out[i].side);
   }
 }

@@ -33,6 +33,8 @@ export interface SideCounters {
 export interface DaemonStats {
   /** Packets read from the TUN, by IP version. */
   in: SideCounters;
+  /** How packets cross the TUN: "io_uring" or "read-write". */
+  io: string;
   /** Packets written to the TUN, by the side they leave on. */
   out: SideCounters;
   /** Packets read that produced nothing at all. */

@@ -13,15 +13,18 @@ import type { EngineConfig } from '../api';
 import { createTranslator, cryptoRandom } from '../index';
 import { openTun } from '../../harness/io/tun';
 import { pollReadable } from '../../harness/io/libc';
-import { offsetClock } from './clock';
+import { latchedClock } from './clock';
 import { Dataplane } from './dataplane';
 import { Wakeup, threadCpuMs } from './native';
+import { IoMode, openPort } from './tun-ports';
 import type { ControlRequest, DaemonStats } from './protocol';
 
 export interface WorkerInit {
   tun: string;
   config: EngineConfig;
   labClock: boolean;
+  io: IoMode;
+  busyPollUs: number;
   wakeFd: number;
   /** Int32 slot 0: requests are waiting on `port`. */
   pending: SharedArrayBuffer;
@@ -44,19 +47,30 @@ function main(init: WorkerInit): void {
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   const pending = new Int32Array(init.pending);
   const wake = new Wakeup(init.wakeFd);
-  const clock = offsetClock();
+  const clock = latchedClock();
   const random = cryptoRandom();
   const fresh = (config: EngineConfig) => createTranslator(config, { clock, random });
 
   let tun;
+  let port;
   try {
     tun = openTun(init.tun);
+    port = openPort(tun, init.io);
   } catch (err) {
+    tun?.close();
     post({ type: 'fatal', message: `TUN ${init.tun}: ${(err as Error).message.split('\n')[0]}` });
     init.port.close();
     return;
   }
-  const dp = new Dataplane(tun, fresh(init.config));
+  const dp = new Dataplane(port, fresh(init.config));
+  // Everything the loop does starts with a fresh look at the clock; packets of one batch share it.
+  const pump = (max: number) => {
+    clock.latch();
+    return dp.pump(max);
+  };
+  const drain = () => {
+    while (pump(BATCH) === BATCH);
+  };
   const startedWall = Date.now();
   const startCpu = threadCpuMs();
   let stopping = false;
@@ -72,6 +86,7 @@ function main(init: WorkerInit): void {
       notIp: c.notIp,
       writeErrors: c.writeErrors,
       internalErrors: dp.internalErrors,
+      io: port.kind,
       loop: { userMs: cpu.userMs - startCpu.userMs, systemMs: cpu.systemMs - startCpu.systemMs, wallMs: Date.now() - startedWall },
       now: clock.now(),
       offsetMs: clock.offsetMs,
@@ -86,21 +101,22 @@ function main(init: WorkerInit): void {
         return { events: dp.translator.events?.() ?? [] };
       case 'configure': {
         // Whatever is queued was sent for the old configuration: translate it before the reset.
-        while (dp.pump(BATCH) === BATCH);
+        drain();
         dp.replace(fresh(req.config as EngineConfig));
         return { config: dp.translator.config, now: clock.now() };
       }
       case 'advance': {
         if (!init.labClock) throw new Error('advance: the daemon runs on real time; start it with --lab-clock');
         // Packets sent before the clock moves are translated at the old time, as the sender meant.
-        while (dp.pump(BATCH) === BATCH);
+        drain();
         clock.advance(req.ms ?? 0);
+        clock.latch();
         return { now: clock.now(), emitted: dp.expire() };
       }
       case 'stats':
         return stats();
       case 'sync': {
-        while (dp.pump(BATCH) === BATCH);
+        drain();
         const c = dp.counters;
         return { in: c.in[6] + c.in[4], out: c.out[6] + c.out[4], now: clock.now() };
       }
@@ -120,6 +136,7 @@ function main(init: WorkerInit): void {
 
   const serviceControl = () => {
     Atomics.store(pending, 0, 0);
+    clock.latch();
     for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) {
       const req = m.message as ControlRequest & { id: number };
       try {
@@ -131,18 +148,29 @@ function main(init: WorkerInit): void {
   };
 
   const fds = [tun.fd, wake.fd];
+  const busyPollMs = init.busyPollUs / 1000;
+  let lastPacketAt = 0;
   try {
     while (!stopping) {
-      const n = dp.pump(BATCH);
+      const n = pump(BATCH);
       if (Atomics.load(pending, 0) !== 0) serviceControl();
       if (n === BATCH || stopping) continue;
+      if (busyPollMs > 0) {
+        const t = performance.now();
+        if (n > 0) lastPacketAt = t;
+        if (t - lastPacketAt < busyPollMs) continue;
+      }
       const ready = pollReadable(fds, IDLE_MS);
-      if (ready.length === 0) dp.expire();
+      if (ready.length === 0) {
+        clock.latch();
+        dp.expire();
+      }
       else if (ready.includes(wake.fd)) wake.drain();
     }
   } catch (err) {
     post({ type: 'fatal', message: `data path on ${init.tun}: ${(err as Error).message.split('\n')[0]}` });
   } finally {
+    port.close?.();
     tun.close();
     init.port.close();
   }

@@ -6,12 +6,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { createTranslator, seededRandom, virtualClock } from '../../engine';
 import { ConfigError, parseEngineConfig } from '../../engine/config';
-import { offsetClock } from '../../engine/daemon/clock';
+import { latchedClock, offsetClock } from '../../engine/daemon/clock';
 import { parseDaemonConfig } from '../../engine/daemon/config';
 import { parseDns64Config } from '../../engine/dns64/config';
 import { ControlClient, ControlError } from '../../engine/daemon/control-client';
 import { serveControl } from '../../engine/daemon/control-server';
-import { Dataplane, PacketPort } from '../../engine/daemon/dataplane';
+import { Dataplane } from '../../engine/daemon/dataplane';
+import { ReadWritePort } from '../../engine/daemon/tun-ports';
 import { decode, encode } from '../../harness/packet/codec';
 import { CLI, ROOT } from './helpers';
 
@@ -47,9 +48,21 @@ describe('daemon: configuration file', () => {
 
   it('lists its own keys with the engine\'s when a top-level key is unknown', () => {
     const msg = oneLine(() => parseDaemonConfig({ tun: 'x', tunnel: 'y' }, 'f.json'));
-    expect(msg).to.match(/^f\.json: config\.tunnel: unknown setting; known: pool6, .*, tun, dns64$/);
+    expect(msg).to.match(/^f\.json: config\.tunnel: unknown setting; known: pool6, .*, tun, io, busyPollUs, dns64$/);
     // Nested unknown keys are the engine's business alone.
     expect(oneLine(() => parseDaemonConfig({ tun: 'x', timeouts: { udpp: 300 } }, 'f.json'))).not.to.match(/tun, dns64/);
+  });
+
+  it('takes "io" and "busyPollUs", with defaults, and refuses anything else in one line', () => {
+    const c = parseDaemonConfig({ tun: 'x' }, 'f.json');
+    expect(c.io).to.equal('auto');
+    expect(c.busyPollUs).to.equal(0);
+    expect(parseDaemonConfig({ tun: 'x', io: 'read-write', busyPollUs: 50 }, 'f.json')).to.include({ io: 'read-write', busyPollUs: 50 });
+    expect(parseDaemonConfig({ tun: 'x', io: 'io_uring' }, 'f.json').io).to.equal('io_uring');
+    expect(oneLine(() => parseDaemonConfig({ tun: 'x', io: 'uring' }, 'f.json'))).to.equal('f.json: config.io: "uring" is not an I/O mode; use one of "auto", "io_uring", "read-write"');
+    for (const bad of [-1, 1.5, 10_001, '50', null]) {
+      expect(oneLine(() => parseDaemonConfig({ tun: 'x', busyPollUs: bad }, 'f.json'))).to.match(/^f\.json: config\.busyPollUs: .* is not a number of microseconds; use an integer from 0 \(sleep at once\) to 10000$/);
+    }
   });
 
   it('takes a dns64 section with the keys of `nat64lab dns64 --config`, and wants an object there', () => {
@@ -102,6 +115,18 @@ describe('daemon: the engine command refuses bad input in one line with status 2
 });
 
 describe('daemon: lab clock', () => {
+  it('latched, reads the real time only on latch(), and adds the offset at once', () => {
+    let real = 1000;
+    const c = latchedClock(() => real);
+    real = 2000;
+    expect(c.now()).to.equal(1000);
+    c.latch();
+    expect(c.now()).to.equal(2000);
+    c.advance(500);
+    expect(c.now()).to.equal(2500);
+    expect(c.offsetMs).to.equal(500);
+  });
+
   it('is real time plus what advance added, and refuses to go back', () => {
     let real = 1000;
     const c = offsetClock(() => real);
@@ -116,7 +141,7 @@ describe('daemon: lab clock', () => {
 });
 
 /** A device that hands out queued packets and keeps what is written; writes can be made to fail. */
-class FakePort implements PacketPort {
+class FakeTun {
   readonly written: Buffer[] = [];
   failWrites = false;
   constructor(readonly queue: Buffer[] = []) {}
@@ -138,8 +163,8 @@ describe('daemon: data path on a fake device', () => {
   const fresh = () => createTranslator(config, { clock: virtualClock(0), random: seededRandom(1) });
 
   it('translates what it reads, writes what comes out, and counts per side', () => {
-    const port = new FakePort([out6()]);
-    const dp = new Dataplane(port, fresh());
+    const port = new FakeTun([out6()]);
+    const dp = new Dataplane(new ReadWritePort(port), fresh());
     expect(dp.pump(64)).to.equal(1);
     expect(port.written).to.have.length(1);
     const p4 = decode(port.written[0]);
@@ -155,8 +180,8 @@ describe('daemon: data path on a fake device', () => {
   });
 
   it('reads at most the batch it is given and stops when the device is empty', () => {
-    const port = new FakePort([out6(), out6(), out6()]);
-    const dp = new Dataplane(port, fresh());
+    const port = new FakeTun([out6(), out6(), out6()]);
+    const dp = new Dataplane(new ReadWritePort(port), fresh());
     expect(dp.pump(2)).to.equal(2);
     expect(dp.pump(2)).to.equal(1);
     expect(dp.pump(2)).to.equal(0);
@@ -164,8 +189,8 @@ describe('daemon: data path on a fake device', () => {
 
   it('counts garbage and drops as evidence, and a refused write as a write error, without stopping', () => {
     const unknown6 = encode({ ipv6: { src: '2001:db8:6::10', dst: '2001:db8:99::1', hopLimit: 64 }, udp: { sport: 1, dport: 2 }, payload: Buffer.alloc(4) });
-    const port = new FakePort([Buffer.from([0x00, 1, 2, 3]), Buffer.from([0x45]), Buffer.alloc(0), unknown6, out6()]);
-    const dp = new Dataplane(port, fresh());
+    const port = new FakeTun([Buffer.from([0x00, 1, 2, 3]), Buffer.from([0x45]), Buffer.alloc(0), unknown6, out6()]);
+    const dp = new Dataplane(new ReadWritePort(port), fresh());
     port.failWrites = true;
     expect(dp.pump(64)).to.equal(5);
     expect(dp.counters.notIp).to.equal(1);
@@ -177,8 +202,8 @@ describe('daemon: data path on a fake device', () => {
 
   it('runs due timers on expire() and keeps counting across a replaced translator', () => {
     const clock = virtualClock(0);
-    const port = new FakePort([out6()]);
-    const dp = new Dataplane(port, createTranslator(config, { clock, random: seededRandom(1) }));
+    const port = new FakeTun([out6()]);
+    const dp = new Dataplane(new ReadWritePort(port), createTranslator(config, { clock, random: seededRandom(1) }));
     dp.pump(8);
     expect(dp.translator.sessions()).to.have.length(1);
     clock.advance(301_000);

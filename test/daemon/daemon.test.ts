@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ControlClient, ControlError } from '../../engine/daemon/control-client';
+import { Uring } from '../../harness/io/uring';
 import { Netns } from '../../harness/lab/netns';
 import { TunLab } from '../../harness/lab/tun-lab';
 import { encode } from '../../harness/packet/codec';
@@ -28,7 +29,17 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-describe('daemon: the engine on a TUN in a namespace', function () {
+/** Whether this kernel grants this process an io_uring (then "io": "auto" must take it). */
+function uringGranted(): boolean {
+  try {
+    Uring.open(2).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+for (const io of ['auto', 'read-write'] as const) describe(`daemon: the engine on a TUN in a namespace, "io": "${io}"`, function () {
   this.timeout(30_000);
   const prefix = labPrefix();
   const dutTun = `${prefix}x`;
@@ -45,7 +56,7 @@ describe('daemon: the engine on a TUN in a namespace', function () {
     ns = await Netns.create(`${prefix}-d`);
     lab = await TunLab.create(ns, { tun6: `${prefix}6`, tun4: `${prefix}4` });
     const file = path.join(dir, 'engine.json');
-    fs.writeFileSync(file, JSON.stringify({ tun: dutTun, pool6: '2001:db8:64::/96', pool4: ['198.18.0.1'] }));
+    fs.writeFileSync(file, JSON.stringify({ tun: dutTun, io, pool6: '2001:db8:64::/96', pool4: ['198.18.0.1'] }));
     daemon = ns.spawn([process.execPath, CLI, 'engine', '--config', file, '--control', control, '--lab-clock'], { stdio: ['ignore', 'pipe', 'pipe'] });
     banner = await firstLine(daemon);
     await ns.ip(`link set ${dutTun} addrgenmode none`);
@@ -99,6 +110,7 @@ describe('daemon: the engine on a TUN in a namespace', function () {
     expect(stats.in[4]).to.be.at.least(1);
     expect(stats.out[6]).to.be.at.least(1);
     expect(stats.internalErrors).to.equal(0);
+    expect(stats.io).to.equal(io === 'auto' && uringGranted() ? 'io_uring' : 'read-write');
     expect(stats.loop.userMs + stats.loop.systemMs).to.be.greaterThan(0);
   });
 
