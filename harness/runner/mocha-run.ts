@@ -68,6 +68,8 @@ export async function runWithMocha<D extends CheckedCase>(cases: D[], runOne: (d
   }
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
   finished = true;
+  // The runner keeps its process-wide uncaughtException/unhandledRejection listeners until disposed.
+  mocha.dispose();
   // A case that never finished (mocha's per-case timeout) still gets a result, so no case silently drops out.
   const done = new Set(results.map((r) => caseKey(r)));
   for (const def of cases) if (!done.has(caseKey(def))) results.push(unfinishedCase(def, timeoutMs));
