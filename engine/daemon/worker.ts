@@ -2,7 +2,9 @@
  * The daemon's data-path thread. It owns the TUN and the translator and runs
  * a synchronous loop: drain the TUN through the translator, answer control
  * requests between batches, and sleep in poll(2) on the TUN and the wake-up
- * eventfd when there is nothing to do. Idle wake-ups run the timers.
+ * eventfd when there is nothing to do (after the busy-poll window, when one
+ * is configured). Idle wake-ups run the timers. How packets cross the TUN
+ * (io_uring batches or plain calls) is the port's business (tun-ports.ts).
  *
  * Control requests come through a MessagePort read with
  * receiveMessageOnPort, so the loop never has to return to the event loop;
@@ -164,8 +166,7 @@ function main(init: WorkerInit): void {
       if (ready.length === 0) {
         clock.latch();
         dp.expire();
-      }
-      else if (ready.includes(wake.fd)) wake.drain();
+      } else if (ready.includes(wake.fd)) wake.drain();
     }
   } catch (err) {
     post({ type: 'fatal', message: `data path on ${init.tun}: ${(err as Error).message.split('\n')[0]}` });
