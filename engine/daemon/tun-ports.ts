@@ -118,8 +118,9 @@ export class UringPort implements PacketPort {
 
   receive(max: number, onPacket: (bytes: Buffer) => void): number {
     if (max <= 0) return 0;
-    // The first packet after a quiet spell takes a plain read: one system call, where a ring batch would
-    // need two for the same packet (reads, then its write). Batches take over once packets queue up.
+    // Every call starts with one plain read and its output with plain writes. After a quiet spell that
+    // packet is usually the only one, and one system call each way serves it sooner than a ring batch,
+    // which needs one for the reads and one for the writes; under load it is one packet in a call's many.
     const first = this.plain.read(this.views[0]);
     if (first < 0) return 0;
     this.direct = true;
