@@ -19,6 +19,9 @@ import { IORING_OP_READ, IORING_OP_WRITE, NativeArena, RWF_NOWAIT, Uring } from 
 import { MAX_PACKET, PacketPort, PortTally, zeroTally } from './dataplane';
 
 export type IoMode = 'auto' | 'io_uring' | 'read-write';
+
+/** What the ports need of a TUN: its fd (for the ring) and its plain non-blocking read and write. */
+export type TunIo = Pick<Tun, 'fd' | 'read' | 'write'>;
 export const IO_MODES: readonly IoMode[] = ['auto', 'io_uring', 'read-write'];
 
 /** One read(2) and one write(2) per packet. */
@@ -27,7 +30,7 @@ export class ReadWritePort implements PacketPort {
   private readonly buf = Buffer.allocUnsafeSlow(MAX_PACKET);
 
   constructor(
-    private readonly tun: Pick<Tun, 'read' | 'write'>,
+    private readonly tun: Pick<TunIo, 'read' | 'write'>,
     readonly tally: PortTally = zeroTally(),
   ) {}
 
@@ -92,23 +95,26 @@ export class UringPort implements PacketPort {
     } else this.lens[tag] = res;
   };
 
+  private readonly fd: number;
+
   private constructor(
-    private readonly fd: number,
+    tun: TunIo,
     private readonly ring: Uring,
     private readonly input: NativeArena,
     private readonly output: NativeArena,
   ) {
+    this.fd = tun.fd;
     for (let i = 0; i < READ_SLOTS; i++) this.views.push(input.bytes.subarray(i * SLOT, (i + 1) * SLOT));
-    this.plain = new ReadWritePort({ read: (buf) => libc.read(fd, buf), write: (bytes) => void libc.write(fd, bytes) }, this.tally);
+    this.plain = new ReadWritePort(tun, this.tally);
   }
 
   /** Throws (a LibcError for the kernel's refusal) when no ring can be had. */
-  static open(fd: number): UringPort {
+  static open(tun: TunIo): UringPort {
     const ring = Uring.open(RING_ENTRIES);
     let input: NativeArena | undefined;
     try {
       input = NativeArena.map(READ_SLOTS * SLOT);
-      return new UringPort(fd, ring, input, NativeArena.map(OUT_ARENA));
+      return new UringPort(tun, ring, input, NativeArena.map(OUT_ARENA));
     } catch (e) {
       input?.close();
       ring.close();
@@ -184,10 +190,10 @@ export class UringPort implements PacketPort {
 }
 
 /** The port for `mode` on `tun`; `auto` falls back to read-write when the kernel refuses io_uring. */
-export function openPort(tun: Tun, mode: IoMode): PacketPort & { close?(): void } {
+export function openPort(tun: TunIo, mode: IoMode): PacketPort & { close?(): void } {
   if (mode === 'read-write') return new ReadWritePort(tun);
   try {
-    return UringPort.open(tun.fd);
+    return UringPort.open(tun);
   } catch (e) {
     if (mode === 'io_uring') throw new Error(`io_uring unavailable (${(e as Error).message.split('\n')[0]}); set "io": "read-write" or "auto"`);
     return new ReadWritePort(tun);

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import * as libc from '../../harness/io/libc';
 import { PacketPort } from '../../engine/daemon/dataplane';
-import { ReadWritePort, UringPort, openPort } from '../../engine/daemon/tun-ports';
+import { ReadWritePort, TunIo, UringPort, openPort } from '../../engine/daemon/tun-ports';
 
 const sys = libc.lazyBindings({ socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)' });
 const AF_UNIX = 1;
@@ -30,9 +30,14 @@ function drainPeer(fd: number): string[] {
   return got;
 }
 
+/** The device end of the pair as the ports see a TUN. */
+function tunOf(fd: number): TunIo {
+  return { fd, read: (b) => libc.read(fd, b), write: (b) => void libc.write(fd, b) };
+}
+
 const ports: [string, (fd: number) => PacketPort & { close?(): void }][] = [
-  ['read-write', (fd) => new ReadWritePort({ read: (b) => libc.read(fd, b), write: (b) => void libc.write(fd, b) })],
-  ['io_uring', (fd) => UringPort.open(fd)],
+  ['read-write', (fd) => new ReadWritePort(tunOf(fd))],
+  ['io_uring', (fd) => UringPort.open(tunOf(fd))],
 ];
 
 for (const [name, make] of ports) {
@@ -96,12 +101,12 @@ for (const [name, make] of ports) {
 describe('daemon: choosing the port', () => {
   it('takes read-write when asked, and io_uring on auto when the kernel grants a ring', () => {
     const pair = socketPair();
-    const tun = { name: 'fake', fd: pair.dev, read: (b: Buffer) => libc.read(pair.dev, b), write: (b: Buffer) => void libc.write(pair.dev, b), waitReadable: () => false, close: () => {} };
+    const tun = tunOf(pair.dev);
     try {
       expect(openPort(tun, 'read-write').kind).to.equal('read-write');
       let granted = true;
       try {
-        UringPort.open(pair.dev).close();
+        UringPort.open(tun).close();
       } catch {
         granted = false;
       }
