@@ -285,8 +285,13 @@ class Bench {
   }
 }
 
+/** a / b to three decimals, as every ratio of the report is given. */
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}
+
 function paired(a: number[], b: number[]): { median: number; min: number; max: number } {
-  const r = a.map((x, i) => Math.round((x / b[i]) * 1000) / 1000);
+  const r = a.map((x, i) => ratio(x, b[i]));
   return { median: median(r), min: Math.min(...r), max: Math.max(...r) };
 }
 
@@ -446,11 +451,11 @@ export async function runTunBench(opts: TunBenchOptions = {}): Promise<TunBenchR
       pinning: `blaster and latency harness on CPU 0, DUT on CPU 1 (taskset); blaster and DUT at nice ${NICE}`,
       harness: { sendPps: Math.round(median(send)), capturePps: cap.readPps, captureOfferedPps: cap.offeredPps, captureLoss: cap.offeredPps ? round((1 - cap.readPps / cap.offeredPps) * 1000) / 1000 : 0 },
       duts: out,
-      ratioOwnOverTayga: Math.round((own.pps / tayga.pps) * 1000) / 1000,
+      ratioOwnOverTayga: ratio(own.pps, tayga.pps),
       pairedRatioOwnOverTayga: paired(own.ppsRuns, tayga.ppsRuns),
-      cpuRatioOwnOverTayga: Math.round((own.cpuUsPerPacket / tayga.cpuUsPerPacket) * 1000) / 1000,
-      latencyRatioOwnOverTayga: Math.round((own.latencyUs.p50 / tayga.latencyUs.p50) * 1000) / 1000,
-      latencyRatioBusyPollOverTayga: Math.round((busy.latencyUs.p50 / tayga.latencyUs.p50) * 1000) / 1000,
+      cpuRatioOwnOverTayga: ratio(own.cpuUsPerPacket, tayga.cpuUsPerPacket),
+      latencyRatioOwnOverTayga: ratio(own.latencyUs.p50, tayga.latencyUs.p50),
+      latencyRatioBusyPollOverTayga: ratio(busy.latencyUs.p50, tayga.latencyUs.p50),
       durationMs: ms,
       loadAverage: load,
     };
